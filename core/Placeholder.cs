@@ -1,0 +1,3 @@
+namespace KpiPipeline;
+
+internal static class Placeholder;

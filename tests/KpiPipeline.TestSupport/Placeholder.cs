@@ -1,0 +1,3 @@
+namespace KpiPipeline.Testing;
+
+public static class Placeholder;
