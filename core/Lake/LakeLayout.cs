@@ -59,6 +59,9 @@ public static class LakeLayout
 
     public static string CuratedKey(DateOnly date, DateOnly batchDate) => $"{CuratedDatePrefix(date)}batch={FormatDate(batchDate)}.csv";
 
+    /// <summary>The dates a batch wrote curated lines for, so a re-run can remove what it no longer produces.</summary>
+    public static string CuratedBatchIndexKey(DateOnly batchDate) => $"curated/batch_index/batch={FormatDate(batchDate)}.json";
+
     /// <summary><c>invalid/…/name.errors.json</c> beside a quarantined file.</summary>
     public static string ErrorsKey(LakeFile file) => StagePrefix(Stage.Invalid) + WithSuffix(file.SubPath, ".errors.json");
 
