@@ -32,7 +32,8 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
     private readonly Dictionary<string, string?> _previousEnvironment = [];
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    // Loopback only: never through an HTTP(S)_PROXY the machine may define.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
     private EmulatorProcess? _fauxqs;
     private EmulatorProcess? _dynalite;
     private SnsSqsClient? _messaging;
