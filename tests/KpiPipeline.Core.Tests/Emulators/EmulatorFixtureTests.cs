@@ -196,6 +196,20 @@ public sealed class EmulatorFixtureTests(EmulatorFixture emulators) : IDisposabl
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(20), $"gave up after {elapsed.Elapsed}");
     }
 
+    [Fact]
+    public async Task EmulatorDispose_ProcessIgnoringStdin_KillsItByProcessId()
+    {
+        // Keeps running after stdin closes, so only the kill can end it.
+        var startInfo = NodeScript("console.log(JSON.stringify({ port: 9 })); setInterval(() => {}, 1000);");
+        var emulator = await EmulatorProcess.StartAsync(
+            "lingering", startInfo, (_, _) => Task.FromResult(true), TimeSpan.FromSeconds(30), Ct);
+        var processId = emulator.ProcessId;
+
+        await emulator.DisposeAsync();
+
+        Assert.Throws<ArgumentException>(() => Process.GetProcessById(processId));
+    }
+
     private static ProcessStartInfo NodeScript(string script)
     {
         var startInfo = new ProcessStartInfo(NodeTools.Default.Node)
