@@ -51,49 +51,45 @@ public static class CuratedOrderLines
         }
     }
 
-    /// <summary>Writes curated lines as UTF-8 CSV, quoting only fields that need it.</summary>
+    /// <summary>Writes curated lines as UTF-8 CSV, quoting only fields that need it, without a string per field.</summary>
     public sealed class Writer : IAsyncDisposable
     {
+        private const int FlushThreshold = 1 << 20;
         private readonly Stream _stream;
-        private readonly ArrayBufferWriter<byte> _buffer = new(1 << 16);
+        private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold + (1 << 16));
+        private DateOnly _lastDate;
+        private byte[] _lastDateBytes = [];
 
         public Writer(Stream stream)
         {
             _stream = stream;
-            for (var i = 0; i < Columns.Count; i++)
-            {
-                if (i > 0)
-                    Write(","u8);
-                WriteField(Columns[i]);
-            }
-            Write("\n"u8);
+            Write(Encoding.UTF8.GetBytes(string.Join(',', Columns) + "\n"));
         }
 
         public long LinesWritten { get; private set; }
 
-        public async ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
+        /// <summary>Buffers the line; only every megabyte or so does a write reach the stream.</summary>
+        public ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
         {
-            WriteField(LakeLayout.FormatDate(line.Date));
+            WriteDate(line.Date);
+            WriteField(line.BatchId, leadingComma: true);
+            WriteField(line.LineKey, leadingComma: true);
+            WriteField(line.OrderId, leadingComma: true);
+            WriteField(line.UserId, leadingComma: true);
+            WriteField(line.ProductId, leadingComma: true);
+            WriteField(line.Category, leadingComma: true);
             Write(","u8);
-            WriteField(line.BatchId);
-            Write(","u8);
-            WriteField(line.LineKey);
-            Write(","u8);
-            WriteField(line.OrderId);
-            Write(","u8);
-            WriteField(line.UserId);
-            Write(","u8);
-            WriteField(line.ProductId);
-            Write(","u8);
-            WriteField(line.Category);
-            Write(","u8);
-            WriteField(line.SalePrice.ToString(CultureInfo.InvariantCulture));
-            Write(","u8);
-            WriteField(line.Quantity.ToString(CultureInfo.InvariantCulture));
-            Write(line.Returned ? ",1\n"u8 : ",0\n"u8);
+            var span = _buffer.GetSpan(64);
+            Utf8Formatter.TryFormat(line.SalePrice, span, out var written);
+            span[written++] = (byte)',';
+            Utf8Formatter.TryFormat(line.Quantity, span[written..], out var quantityLength);
+            written += quantityLength;
+            span[written++] = (byte)',';
+            span[written++] = line.Returned ? (byte)'1' : (byte)'0';
+            span[written++] = (byte)'\n';
+            _buffer.Advance(written);
             LinesWritten++;
-            if (_buffer.WrittenCount > 1 << 16)
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            return _buffer.WrittenCount >= FlushThreshold ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;
         }
 
         public async ValueTask FlushAsync(CancellationToken cancellationToken)
@@ -106,14 +102,28 @@ public static class CuratedOrderLines
 
         private void Write(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
 
-        private void WriteField(string value)
+        private void WriteDate(DateOnly date)
         {
+            if (date != _lastDate || _lastDateBytes.Length == 0)
+            {
+                _lastDate = date;
+                _lastDateBytes = Encoding.ASCII.GetBytes(LakeLayout.FormatDate(date));
+            }
+            Write(_lastDateBytes);
+        }
+
+        private void WriteField(string value, bool leadingComma)
+        {
+            var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length) + 1);
+            var offset = 0;
+            if (leadingComma)
+                span[offset++] = (byte)',';
             if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
             {
-                var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length));
-                _buffer.Advance(Encoding.UTF8.GetBytes(value, span));
+                _buffer.Advance(offset + Encoding.UTF8.GetBytes(value, span[offset..]));
                 return;
             }
+            _buffer.Advance(offset);
             var quoted = "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
             var target = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(quoted.Length));
             _buffer.Advance(Encoding.UTF8.GetBytes(quoted, target));

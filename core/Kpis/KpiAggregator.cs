@@ -67,11 +67,23 @@ public sealed class KpiAggregator
         return new KpiSnapshot(daily, categories);
     }
 
+    /// <summary>Line keys: <c>i:</c> + a numeric item id is kept as a number, anything else as text.</summary>
+    private sealed class LineKeySet
+    {
+        private readonly HashSet<long> _itemIds = [];
+        private readonly HashSet<string> _others = new(StringComparer.Ordinal);
+
+        public bool Add(string lineKey) =>
+            lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id)
+                ? _itemIds.Add(id)
+                : _others.Add(lineKey);
+    }
+
     private sealed class DateState
     {
-        public HashSet<string> LineKeys { get; } = new(StringComparer.Ordinal);
+        public LineKeySet LineKeys { get; } = new();
 
-        public HashSet<string> ReturnedOrders { get; } = new(StringComparer.Ordinal);
+        public DistinctSet ReturnedOrders { get; } = new();
 
         public GroupState Daily { get; } = new(KpiDefinitions.Daily);
 
@@ -89,8 +101,9 @@ public sealed class KpiAggregator
         {
             _definitions = definitions;
             var shared = new Dictionary<Measure, Accumulator>();
-            _roots = definitions.Select(d => Accumulator.Compile(d.Measure, shared)).ToArray();
-            _leaves = shared.Values.Where(a => a is not RatioAccumulator).ToArray();
+            var distinct = new Dictionary<LineColumn, DistinctValues>();
+            _roots = definitions.Select(d => Accumulator.Compile(d.Measure, shared, distinct)).ToArray();
+            _leaves = shared.Values.OfType<SumAccumulator>().Cast<Accumulator>().Concat(distinct.Values).ToArray();
         }
 
         public void Add(OrderLine line)
@@ -99,7 +112,7 @@ public sealed class KpiAggregator
                 leaf.Add(line);
         }
 
-        public Dictionary<string, decimal> Values(HashSet<string> returnedOrders)
+        public Dictionary<string, decimal> Values(DistinctSet returnedOrders)
         {
             var values = new Dictionary<string, decimal>(_definitions.Count);
             for (var i = 0; i < _definitions.Count; i++)
@@ -112,21 +125,29 @@ public sealed class KpiAggregator
     {
         public abstract void Add(OrderLine line);
 
-        public abstract decimal Result(HashSet<string> returnedOrders);
+        public abstract decimal Result(DistinctSet returnedOrders);
 
-        public static Accumulator Compile(Measure measure, Dictionary<Measure, Accumulator> shared)
+        /// <summary>Builds the accumulator of a measure; equal measures, and distinct counts of one column, share state.</summary>
+        public static Accumulator Compile(Measure measure, Dictionary<Measure, Accumulator> shared, Dictionary<LineColumn, DistinctValues> distinct)
         {
             if (shared.TryGetValue(measure, out var existing))
                 return existing;
             Accumulator accumulator = measure switch
             {
                 SumOf sum => new SumAccumulator(sum.Value),
-                DistinctCount count => new DistinctAccumulator(count),
-                Ratio ratio => new RatioAccumulator(Compile(ratio.Numerator, shared), Compile(ratio.Denominator, shared)),
+                DistinctCount count => new DistinctAccumulator(count, Values(count.Column, distinct)),
+                Ratio ratio => new RatioAccumulator(Compile(ratio.Numerator, shared, distinct), Compile(ratio.Denominator, shared, distinct)),
                 _ => throw new NotSupportedException($"The in-process engine cannot evaluate {measure}."),
             };
             shared.Add(measure, accumulator);
             return accumulator;
+        }
+
+        private static DistinctValues Values(LineColumn column, Dictionary<LineColumn, DistinctValues> distinct)
+        {
+            if (!distinct.TryGetValue(column, out var values))
+                distinct.Add(column, values = new DistinctValues(column));
+            return values;
         }
     }
 
@@ -136,7 +157,7 @@ public sealed class KpiAggregator
 
         public override void Add(OrderLine line) => _total += Evaluate(value, line);
 
-        public override decimal Result(HashSet<string> returnedOrders) => _total;
+        public override decimal Result(DistinctSet returnedOrders) => _total;
 
         private static decimal Evaluate(LineExpression expression, OrderLine line) => expression switch
         {
@@ -147,21 +168,32 @@ public sealed class KpiAggregator
         };
     }
 
-    private sealed class DistinctAccumulator(DistinctCount measure) : Accumulator
+    /// <summary>The distinct values of one column in a group: a leaf that distinct counts of that column read.</summary>
+    private sealed class DistinctValues(LineColumn column) : Accumulator
     {
-        private readonly HashSet<string> _values = new(StringComparer.Ordinal);
+        public DistinctSet Values { get; } = new();
 
-        public override void Add(OrderLine line) => _values.Add(measure.Column switch
+        public override void Add(OrderLine line) => Values.Add(column switch
         {
             LineColumn.OrderId => line.OrderId,
             LineColumn.UserId => line.UserId,
-            _ => throw new NotSupportedException($"Distinct counts of {measure.Column} are not defined."),
+            _ => throw new NotSupportedException($"Distinct counts of {column} are not defined."),
         });
 
-        public override decimal Result(HashSet<string> returnedOrders) => measure.Filter switch
+        public override decimal Result(DistinctSet returnedOrders) => Values.Count;
+    }
+
+    private sealed class DistinctAccumulator(DistinctCount measure, DistinctValues values) : Accumulator
+    {
+        public override void Add(OrderLine line)
         {
-            OrderFilter.All => _values.Count,
-            OrderFilter.ReturnedOrders when measure.Column == LineColumn.OrderId => _values.Count(returnedOrders.Contains),
+            // The shared DistinctValues leaf collects the values.
+        }
+
+        public override decimal Result(DistinctSet returnedOrders) => measure.Filter switch
+        {
+            OrderFilter.All => values.Values.Count,
+            OrderFilter.ReturnedOrders when measure.Column == LineColumn.OrderId => values.Values.CountIn(returnedOrders),
             _ => throw new NotSupportedException($"{measure} is not defined."),
         };
     }
@@ -173,7 +205,7 @@ public sealed class KpiAggregator
             // Ratios read their operands, which are fed as leaves.
         }
 
-        public override decimal Result(HashSet<string> returnedOrders)
+        public override decimal Result(DistinctSet returnedOrders)
         {
             var divisor = denominator.Result(returnedOrders);
             return divisor == 0 ? 0 : numerator.Result(returnedOrders) / divisor;

@@ -7,5 +7,19 @@ public interface IKpiEngine
 {
     string Name { get; }
 
-    Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, CancellationToken cancellationToken);
+    /// <summary>
+    /// A sink the KPI job feeds every line it writes for <paramref name="batchId"/>, so an engine that runs in this
+    /// process can aggregate while the job joins instead of reading the lines back; null for engines that
+    /// compute elsewhere.
+    /// </summary>
+    ILineSink? CreateSink(string batchId);
+
+    /// <summary>The KPIs of <paramref name="dates"/>, from every curated object of those dates (with what <paramref name="sink"/> saw standing in for this batch's objects).</summary>
+    Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, ILineSink? sink, CancellationToken cancellationToken);
+}
+
+/// <summary>Receives the lines a batch writes to <c>curated/</c>.</summary>
+public interface ILineSink
+{
+    void Add(OrderLine line);
 }

@@ -67,11 +67,12 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 itemKeys.Add(key);
         }
 
-        var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, progress, cancellationToken).ConfigureAwait(false);
+        var sink = engine.CreateSink(manifest.BatchId);
+        var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
         var touched = await ReplaceBatchIndexAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
-        var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, cancellationToken).ConfigureAwait(false);
+        var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, sink, cancellationToken).ConfigureAwait(false);
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
 
@@ -94,7 +95,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     }
 
     private async Task<Dictionary<DateOnly, long>> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
-        Dictionary<string, string> categories, Dictionary<string, OrderFacts> orders, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        Dictionary<string, string> categories, Dictionary<string, OrderFacts> orders, ILineSink? sink, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var totalBytes = 0L;
         foreach (var key in itemKeys)
@@ -111,6 +112,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
                 returnedAt = schema.IndexOf("returned_at");
             var rowKey = new StringBuilder();
+            var orderLookup = orders.GetAlternateLookup<ReadOnlySpan<char>>();
+            var productLookup = categories.GetAlternateLookup<ReadOnlySpan<char>>();
             foreach (var key in itemKeys)
             {
                 using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
@@ -119,12 +122,11 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 var lastReported = 0L;
                 while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var order = file.Text(orderId);
-                    if (!orders.TryGetValue(order, out var facts))
-                        throw file.Broken(orderId, $"order '{order}' is in no orders file of the batch");
-                    var product = file.Text(productId);
-                    if (!categories.TryGetValue(product, out var category))
-                        throw file.Broken(productId, $"product '{product}' is not in products");
+                    // Keys come from the dictionaries, so no string is allocated per line for them.
+                    if (!file.TryLookup(orderId, orderLookup, out var order, out var facts))
+                        throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
+                    if (!file.TryLookup(productId, productLookup, out var product, out var category))
+                        throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
                     var line = new OrderLine(
                         facts.Date,
                         manifest.BatchId,
@@ -142,6 +144,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                         outputs.Add(line.Date, output);
                     }
                     await output.Lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                    sink?.Add(line);
                     if (file.BytesRead - lastReported > 1 << 20)
                     {
                         lastReported = file.BytesRead;

@@ -33,7 +33,7 @@ internal static class RecomputeCommand
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken).ConfigureAwait(false);
             var dates = await CuratedDatesAsync(target.Store, first, last, cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
-            var snapshot = dates.Count == 0 ? KpiSnapshot.Empty : await kpiEngine.ComputeAsync(dates, cancellationToken).ConfigureAwait(false);
+            var snapshot = dates.Count == 0 ? KpiSnapshot.Empty : await kpiEngine.ComputeAsync(dates, sink: null, cancellationToken).ConfigureAwait(false);
             var range = $"{LakeLayout.FormatDate(first)}..{LakeLayout.FormatDate(last)}";
             await target.Kpis.WriteAsync(snapshot, new KpiLineage($"recompute {range}", context.Clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             switch (parse.GetValue(format))
