@@ -184,10 +184,10 @@ internal static class ArrowStringColumnReader
         var data = BodyBuffer(body, buffers, 2);
 
         // The validity bitmap may be omitted (0 bytes) when nothing is null.
-        if (nullCount > 0 && validity.Length < (rowCount + 7) / 8)
+        if (nullCount > 0 && validity.Length < ((long)rowCount + 7) / 8)
             throw SparkConnectErrors.ArrowMalformed($"validity bitmap of {validity.Length} bytes for {rowCount} rows with nulls");
         // Writers may send no offsets at all for an empty column.
-        if (rowCount > 0 && offsets.Length < (long)(rowCount + 1) * offsetWidth)
+        if (rowCount > 0 && offsets.Length < ((long)rowCount + 1) * offsetWidth)
             throw SparkConnectErrors.ArrowMalformed($"offsets buffer of {offsets.Length} bytes for {rowCount} rows");
 
         var nulls = 0L;

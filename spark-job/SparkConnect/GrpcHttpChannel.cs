@@ -21,7 +21,7 @@ internal sealed class GrpcHttpChannel : IDisposable
     private readonly SparkConnectionString _connection;
     private readonly string _userAgent;
 
-    public GrpcHttpChannel(SparkConnectionString connection, string userAgent)
+    public GrpcHttpChannel(SparkConnectionString connection, string userAgent, Action<SocketsHttpHandler>? configureHandler)
     {
         _connection = connection;
         _userAgent = userAgent;
@@ -35,6 +35,7 @@ internal sealed class GrpcHttpChannel : IDisposable
             EnableMultipleHttp2Connections = true,
             AutomaticDecompression = DecompressionMethods.None,
         };
+        configureHandler?.Invoke(handler);
         _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = connection.Endpoint,
@@ -68,6 +69,7 @@ internal sealed class GrpcHttpChannel : IDisposable
         catch (HttpRequestException ex)
         {
             httpRequest.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
             throw SparkConnectErrors.Unreachable(Endpoint, ex);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

@@ -42,8 +42,10 @@ internal sealed class GrpcResponseStream : IDisposable
         {
             message = await _reader!.ReadMessageAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
+            // Our own cancellation resets the stream too; that is a cancellation, not a cut.
+            cancellationToken.ThrowIfCancellationRequested();
             // RST_STREAM, GOAWAY or a dropped connection in the middle of the response.
             throw SparkConnectErrors.StreamCut(_channel.Endpoint, _method, ex);
         }

@@ -21,6 +21,12 @@ public sealed class SparkConnectClient : IDisposable
     private readonly string _clientType;
 
     public SparkConnectClient(SparkConnectionString connection)
+        : this(connection, configureHandler: null)
+    {
+    }
+
+    /// <param name="configureHandler">Tests only: e.g. trust a self-signed loopback certificate.</param>
+    internal SparkConnectClient(SparkConnectionString connection, Action<SocketsHttpHandler>? configureHandler)
     {
         ArgumentNullException.ThrowIfNull(connection);
         Connection = connection;
@@ -29,7 +35,7 @@ public sealed class SparkConnectClient : IDisposable
         UserId = connection.UserId ?? (string.IsNullOrEmpty(Environment.UserName) ? "kpi-pipeline" : Environment.UserName);
         _userContext = new UserContext { UserId = UserId, UserName = UserId };
         _clientType = connection.UserAgent ?? DefaultUserAgent;
-        _channel = new GrpcHttpChannel(connection, _clientType);
+        _channel = new GrpcHttpChannel(connection, _clientType, configureHandler);
     }
 
     public SparkConnectionString Connection { get; }
