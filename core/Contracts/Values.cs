@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+
+namespace KpiPipeline.Contracts;
+
+/// <summary>
+/// Parsers for field values straight from UTF-8 bytes. Each is strict: it accepts the documented forms
+/// and nothing else, so a value either parses exactly or is rejected with a reason.
+/// </summary>
+public static class Values
+{
+    /// <summary>Plain decimal notation: optional sign, digits, optional fraction. No exponent, no thousands separator, no NaN.</summary>
+    public static bool TryParseDecimal(ReadOnlySpan<byte> utf8, out decimal value)
+    {
+        utf8 = Trim(utf8);
+        value = 0;
+        if (utf8.IsEmpty)
+            return false;
+        var i = utf8[0] is (byte)'-' or (byte)'+' ? 1 : 0;
+        var digits = 0;
+        var dots = 0;
+        for (; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (b is >= (byte)'0' and <= (byte)'9')
+                digits++;
+            else if (b == (byte)'.' && dots == 0)
+                dots++;
+            else
+                return false;
+        }
+        return digits > 0
+            && digits <= 28
+            && decimal.TryParse(utf8, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>A whole number written with digits only (an optional leading '+').</summary>
+    public static bool TryParseInteger(ReadOnlySpan<byte> utf8, out long value)
+    {
+        utf8 = Trim(utf8);
+        if (!utf8.IsEmpty && utf8[0] == (byte)'+')
+            utf8 = utf8[1..];
+        value = 0;
+        if (utf8.IsEmpty)
+            return false;
+        if (utf8.Length > 18)
+            return long.TryParse(utf8, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        foreach (var b in utf8)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+                return false;
+            value = (value * 10) + (b - '0');
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// ISO-8601: <c>YYYY-MM-DD</c>, or a date and time (separated by <c>T</c> or a space) with optional seconds
+    /// and fractional seconds and an optional zone (<c>Z</c>, <c>±HH:MM</c>, <c>±HHMM</c>, <c>±HH</c>, or
+    /// <c> UTC</c>). A time without a zone is taken as UTC. The result is in UTC.
+    /// </summary>
+    public static bool TryParseTimestamp(ReadOnlySpan<byte> utf8, out DateTime utc)
+    {
+        utc = default;
+        utf8 = Trim(utf8);
+        if (utf8.Length < 10
+            || !TryDigits(utf8, 0, 4, out var year) || utf8[4] != (byte)'-'
+            || !TryDigits(utf8, 5, 2, out var month) || utf8[7] != (byte)'-'
+            || !TryDigits(utf8, 8, 2, out var day)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            return false;
+        if (utf8.Length == 10)
+        {
+            utc = new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc);
+            return true;
+        }
+        if (utf8[10] is not ((byte)'T' or (byte)' ') || utf8.Length < 16
+            || !TryDigits(utf8, 11, 2, out var hour) || utf8[13] != (byte)':'
+            || !TryDigits(utf8, 14, 2, out var minute)
+            || hour > 23 || minute > 59)
+            return false;
+        var position = 16;
+        var second = 0;
+        long ticks = 0;
+        if (position < utf8.Length && utf8[position] == (byte)':')
+        {
+            if (!TryDigits(utf8, position + 1, 2, out second) || second > 59)
+                return false;
+            position += 3;
+            if (position < utf8.Length && utf8[position] is (byte)'.' or (byte)',')
+            {
+                position++;
+                var fractionDigits = 0;
+                long scale = TimeSpan.TicksPerSecond;
+                while (position < utf8.Length && utf8[position] is >= (byte)'0' and <= (byte)'9')
+                {
+                    if (fractionDigits < 7)
+                    {
+                        scale /= 10;
+                        ticks += (utf8[position] - '0') * scale;
+                    }
+                    fractionDigits++;
+                    position++;
+                }
+                if (fractionDigits == 0)
+                    return false;
+            }
+        }
+        var offset = TimeSpan.Zero;
+        var zone = utf8[position..];
+        if (zone.Length > 0 && !TryParseZone(zone, out offset))
+            return false;
+        var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+        utc = DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
+        return true;
+    }
+
+    private static bool TryParseZone(ReadOnlySpan<byte> zone, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
+        if (zone is [(byte)'Z'] or [(byte)'z'] || zone.SequenceEqual(" UTC"u8) || zone.SequenceEqual("UTC"u8))
+            return true;
+        if (zone[0] is not ((byte)'+' or (byte)'-'))
+            return false;
+        var sign = zone[0] == (byte)'-' ? -1 : 1;
+        zone = zone[1..];
+        int hours, minutes = 0;
+        switch (zone.Length)
+        {
+            case 2 when TryDigits(zone, 0, 2, out hours):
+                break;
+            case 4 when TryDigits(zone, 0, 2, out hours) && TryDigits(zone, 2, 2, out minutes):
+                break;
+            case 5 when TryDigits(zone, 0, 2, out hours) && zone[2] == (byte)':' && TryDigits(zone, 3, 2, out minutes):
+                break;
+            default:
+                return false;
+        }
+        if (hours > 18 || minutes > 59)
+            return false;
+        offset = new TimeSpan(sign * hours, sign * minutes, 0);
+        return true;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<byte> s, int start, int count, out int value)
+    {
+        value = 0;
+        if (start + count > s.Length)
+            return false;
+        for (var i = start; i < start + count; i++)
+        {
+            var b = s[i];
+            if (b is < (byte)'0' or > (byte)'9')
+                return false;
+            value = (value * 10) + (b - '0');
+        }
+        return true;
+    }
+
+    /// <summary>True for the "Returned" status, in any case and with surrounding spaces.</summary>
+    public static bool IsReturnedStatus(ReadOnlySpan<byte> utf8) => Ascii.EqualsIgnoreCase(Trim(utf8), "Returned"u8);
+
+    public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> utf8)
+    {
+        var start = 0;
+        var end = utf8.Length;
+        while (start < end && utf8[start] is (byte)' ' or (byte)'\t')
+            start++;
+        while (end > start && utf8[end - 1] is (byte)' ' or (byte)'\t')
+            end--;
+        return utf8[start..end];
+    }
+}

@@ -1,0 +1,425 @@
+using System.Buffers;
+
+namespace KpiPipeline.Csv;
+
+/// <summary>Why a record could not be split into fields. The record is still returned so the caller can report it.</summary>
+public enum CsvRecordProblem
+{
+    None,
+    /// <summary>A quoted field was still open at the end of the input.</summary>
+    UnterminatedQuote,
+    /// <summary>Characters follow a closing quote before the next delimiter (<c>"ab"c</c>).</summary>
+    TextAfterClosingQuote,
+    /// <summary>The record is longer than <see cref="CsvReaderOptions.MaxRecordBytes"/>; its fields are not split.</summary>
+    RecordTooLong,
+}
+
+public sealed record CsvReaderOptions
+{
+    public byte Delimiter { get; init; } = (byte)',';
+
+    /// <summary>A record longer than this is reported as <see cref="CsvRecordProblem.RecordTooLong"/> instead of growing the buffer further.</summary>
+    public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
+
+    public int BufferBytes { get; init; } = 1 << 20;
+}
+
+/// <summary>
+/// A streaming RFC 4180 reader over UTF-8 bytes. It never materialises strings unless asked, keeps one
+/// buffer, and tells for every record the physical line it starts on and how many lines it spans, so
+/// errors can name the line. A UTF-8 BOM is skipped, CRLF and LF both end a record, quoted fields may hold
+/// delimiters, doubled quotes and line breaks.
+/// </summary>
+public sealed class CsvReader : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly CsvReaderOptions _options;
+    private byte[] _buffer;
+    private int _start;      // first unconsumed byte
+    private int _end;        // one past the last valid byte
+    private bool _eof;
+    private bool _atStart = true;
+    private long _nextLine = 1;
+    private long _bytesConsumed;
+
+    private int[] _fieldStarts = new int[32];
+    private int[] _fieldEnds = new int[32];
+    private bool[] _needsUnescape = new bool[32];
+    private byte[] _scratch = new byte[256];
+    private int _recordStart;
+    private int _recordEnd;
+
+    public CsvReader(Stream stream, CsvReaderOptions? options = null)
+    {
+        _stream = stream;
+        _options = options ?? new CsvReaderOptions();
+        _buffer = ArrayPool<byte>.Shared.Rent(_options.BufferBytes);
+    }
+
+    /// <summary>Number of fields of the current record.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>1-based physical line on which the current record starts.</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>Physical lines the current record spans (more than one when a quoted field holds line breaks).</summary>
+    public int LineSpan { get; private set; }
+
+    public CsvRecordProblem Problem { get; private set; }
+
+    /// <summary>True when the record is an empty line.</summary>
+    public bool IsBlank => _recordEnd == _recordStart;
+
+    /// <summary>Bytes of input consumed so far, for progress reporting.</summary>
+    public long BytesConsumed => _bytesConsumed;
+
+    /// <summary>True when the input started with a UTF-8 byte order mark.</summary>
+    public bool HadByteOrderMark { get; private set; }
+
+    /// <summary>The record exactly as it stood in the input, without its line ending.</summary>
+    public ReadOnlySpan<byte> RawRecord => _buffer.AsSpan(_recordStart, _recordEnd - _recordStart);
+
+    /// <summary>The field's content with surrounding quotes removed and doubled quotes undone.</summary>
+    public ReadOnlySpan<byte> this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount);
+            var span = _buffer.AsSpan(_fieldStarts[index], _fieldEnds[index] - _fieldStarts[index]);
+            return _needsUnescape[index] ? Unescape(span) : span;
+        }
+    }
+
+    public string GetString(int index) => System.Text.Encoding.UTF8.GetString(this[index]);
+
+    /// <summary>Advances to the next record. Completes synchronously while the buffer holds a whole record.</summary>
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryParseRecord())
+            return new ValueTask<bool>(true);
+        return ReadSlowAsync(cancellationToken);
+    }
+
+    private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_eof)
+                return TryParseRecord();
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+            if (TryParseRecord())
+                return true;
+        }
+    }
+
+    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start > 0)
+        {
+            // Slide the unconsumed tail to the front so a record never straddles the buffer's end.
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        if (read == 0)
+            _eof = true;
+        _end += read;
+        if (_atStart && (_end >= 3 || _eof))
+        {
+            _atStart = false;
+            if (_end >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF)
+            {
+                HadByteOrderMark = true;
+                _start = 3;
+                _bytesConsumed = 3;
+            }
+        }
+    }
+
+    /// <summary>Parses one record from the buffer; false when more input is needed (or the input is exhausted).</summary>
+    private bool TryParseRecord()
+    {
+        if (_atStart)
+            return false;
+        if (_skipRestOfLine && !SkipRestOfOverlongLine())
+            return false;
+        var available = _buffer.AsSpan(_start, _end - _start);
+        if (available.IsEmpty)
+            return false;
+
+        // Fast path: a line with no quote splits on the delimiter alone.
+        var newline = available.IndexOf((byte)'\n');
+        if (newline < 0 && !_eof)
+            return NeedMore(available.Length);
+        var lineLength = newline < 0 ? available.Length : newline;
+        var line = available[..lineLength];
+        if (line.IndexOf((byte)'"') < 0)
+        {
+            var contentLength = lineLength > 0 && line[lineLength - 1] == (byte)'\r' ? lineLength - 1 : lineLength;
+            SplitUnquoted(_start, contentLength);
+            Complete(_start, _start + contentLength, newline < 0 ? lineLength : lineLength + 1, lines: 1);
+            return true;
+        }
+        return TryParseQuoted();
+    }
+
+    private bool NeedMore(int bufferedBytes)
+    {
+        if (bufferedBytes >= _options.MaxRecordBytes)
+        {
+            // Give up on splitting this record; skip to its end as best we can (the next line break).
+            ReportTooLong();
+            return true;
+        }
+        return false;
+    }
+
+    private void ReportTooLong()
+    {
+        var available = _buffer.AsSpan(_start, _end - _start);
+        var newline = available.IndexOf((byte)'\n');
+        var consumed = newline < 0 ? available.Length : newline + 1;
+        var contentEnd = newline < 0 ? available.Length : newline;
+        FieldCount = 0;
+        Complete(_start, _start + contentEnd, consumed, lines: 1);
+        Problem = CsvRecordProblem.RecordTooLong;
+        // The rest of an over-long line beyond the buffer is skipped by the next reads: it is part of this record.
+        _skipRestOfLine = newline < 0;
+    }
+
+    private bool _skipRestOfLine;
+
+    /// <summary>Discards the remainder of a line already reported as too long; false while its end is not buffered yet.</summary>
+    private bool SkipRestOfOverlongLine()
+    {
+        var available = _buffer.AsSpan(_start, _end - _start);
+        var newline = available.IndexOf((byte)'\n');
+        var consumed = newline < 0 ? available.Length : newline + 1;
+        _start += consumed;
+        _bytesConsumed += consumed;
+        if (newline < 0 && !_eof)
+            return false;
+        _skipRestOfLine = false;
+        return true;
+    }
+
+    private void SplitUnquoted(int from, int length)
+    {
+        var fields = 0;
+        var span = _buffer.AsSpan(from, length);
+        var offset = 0;
+        var delimiter = _options.Delimiter;
+        while (true)
+        {
+            var next = span[offset..].IndexOf(delimiter);
+            EnsureFieldCapacity(fields + 1);
+            _fieldStarts[fields] = from + offset;
+            _needsUnescape[fields] = false;
+            if (next < 0)
+            {
+                _fieldEnds[fields] = from + length;
+                fields++;
+                break;
+            }
+            _fieldEnds[fields] = from + offset + next;
+            fields++;
+            offset += next + 1;
+        }
+        FieldCount = fields;
+    }
+
+    private bool TryParseQuoted()
+    {
+        var span = _buffer.AsSpan(_start, _end - _start);
+        var delimiter = _options.Delimiter;
+        var fields = 0;
+        var position = 0;
+        var lines = 1;
+        var problem = CsvRecordProblem.None;
+        while (true)
+        {
+            EnsureFieldCapacity(fields + 1);
+            _needsUnescape[fields] = false;
+            if (position < span.Length && span[position] == (byte)'"')
+            {
+                // Quoted field: find the closing quote, treating "" as an escaped quote.
+                var contentStart = position + 1;
+                var scan = contentStart;
+                var escaped = false;
+                int closing;
+                while (true)
+                {
+                    var quote = span[scan..].IndexOf((byte)'"');
+                    if (quote < 0)
+                    {
+                        if (!_eof)
+                            return NeedMore(span.Length);
+                        closing = -1;
+                        break;
+                    }
+                    scan += quote;
+                    if (scan + 1 < span.Length && span[scan + 1] == (byte)'"')
+                    {
+                        escaped = true;
+                        scan += 2;
+                        continue;
+                    }
+                    if (scan + 1 >= span.Length && !_eof)
+                        return NeedMore(span.Length);
+                    closing = scan;
+                    break;
+                }
+                if (closing < 0)
+                {
+                    // Unterminated: the field runs to the end of the input.
+                    lines += span[contentStart..].Count((byte)'\n');
+                    _fieldStarts[fields] = _start + contentStart;
+                    _fieldEnds[fields] = _start + span.Length;
+                    fields++;
+                    FieldCount = fields;
+                    Complete(_start, _start + span.Length, span.Length, lines);
+                    Problem = CsvRecordProblem.UnterminatedQuote;
+                    return true;
+                }
+                lines += span[contentStart..closing].Count((byte)'\n');
+                _fieldStarts[fields] = _start + contentStart;
+                _fieldEnds[fields] = _start + closing;
+                _needsUnescape[fields] = escaped;
+                fields++;
+                position = closing + 1;
+                if (position < span.Length && !IsFieldEnd(span, position, delimiter))
+                {
+                    problem = CsvRecordProblem.TextAfterClosingQuote;
+                    // Swallow up to the next delimiter or line end so the remaining fields still line up.
+                    var rest = span[position..].IndexOfAny(delimiter, (byte)'\n');
+                    if (rest < 0)
+                    {
+                        if (!_eof)
+                            return NeedMore(span.Length);
+                        position = span.Length;
+                    }
+                    else
+                    {
+                        position += rest;
+                    }
+                }
+            }
+            else
+            {
+                var stop = span[position..].IndexOfAny(delimiter, (byte)'\n');
+                if (stop < 0)
+                {
+                    if (!_eof)
+                        return NeedMore(span.Length);
+                    stop = span.Length - position;
+                }
+                var fieldEnd = position + stop;
+                var trimmedEnd = fieldEnd;
+                if ((fieldEnd == span.Length || span[fieldEnd] == (byte)'\n') && trimmedEnd > position && span[trimmedEnd - 1] == (byte)'\r')
+                    trimmedEnd--;
+                _fieldStarts[fields] = _start + position;
+                _fieldEnds[fields] = _start + trimmedEnd;
+                fields++;
+                position = fieldEnd;
+            }
+
+            if (position >= span.Length)
+            {
+                if (!_eof)
+                    return NeedMore(span.Length);
+                FieldCount = fields;
+                Complete(_start, _start + TrimCr(span, span.Length), span.Length, lines);
+                Problem = problem;
+                return true;
+            }
+            if (span[position] == delimiter)
+            {
+                position++;
+                if (position >= span.Length && !_eof)
+                    return NeedMore(span.Length);
+                if (position >= span.Length)
+                {
+                    // A trailing delimiter at the very end of the input: one more, empty field.
+                    EnsureFieldCapacity(fields + 1);
+                    _fieldStarts[fields] = _start + position;
+                    _fieldEnds[fields] = _start + position;
+                    _needsUnescape[fields] = false;
+                    fields++;
+                    FieldCount = fields;
+                    Complete(_start, _start + position, position, lines);
+                    Problem = problem;
+                    return true;
+                }
+                continue;
+            }
+            // Line end: LF, CRLF, or a CR that ends the input.
+            var newline = span[position..].IndexOf((byte)'\n');
+            if (newline < 0 && !_eof)
+                return NeedMore(span.Length);
+            var consumed = newline < 0 ? span.Length : position + newline + 1;
+            FieldCount = fields;
+            Complete(_start, _start + TrimCr(span, position), consumed, lines);
+            Problem = problem;
+            return true;
+        }
+    }
+
+    private static bool IsFieldEnd(ReadOnlySpan<byte> span, int position, byte delimiter) =>
+        span[position] == delimiter
+        || span[position] == (byte)'\n'
+        || (span[position] == (byte)'\r' && (position + 1 == span.Length || span[position + 1] == (byte)'\n'));
+
+    private static int TrimCr(ReadOnlySpan<byte> span, int end) => end > 0 && span[end - 1] == (byte)'\r' ? end - 1 : end;
+
+    private void Complete(int recordStart, int recordEnd, int consumed, int lines)
+    {
+        _recordStart = recordStart;
+        _recordEnd = recordEnd;
+        LineNumber = _nextLine;
+        LineSpan = lines;
+        _nextLine += lines;
+        _start += consumed;
+        _bytesConsumed += consumed;
+        Problem = CsvRecordProblem.None;
+    }
+
+    private void EnsureFieldCapacity(int count)
+    {
+        if (count <= _fieldStarts.Length)
+            return;
+        var size = Math.Max(count, _fieldStarts.Length * 2);
+        Array.Resize(ref _fieldStarts, size);
+        Array.Resize(ref _fieldEnds, size);
+        Array.Resize(ref _needsUnescape, size);
+    }
+
+    private ReadOnlySpan<byte> Unescape(ReadOnlySpan<byte> quoted)
+    {
+        if (_scratch.Length < quoted.Length)
+            _scratch = new byte[Math.Max(quoted.Length, _scratch.Length * 2)];
+        var written = 0;
+        for (var i = 0; i < quoted.Length; i++)
+        {
+            _scratch[written++] = quoted[i];
+            if (quoted[i] == (byte)'"' && i + 1 < quoted.Length && quoted[i + 1] == (byte)'"')
+                i++;
+        }
+        return _scratch.AsSpan(0, written);
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _stream.Dispose();
+    }
+}

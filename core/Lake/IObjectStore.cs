@@ -1,0 +1,54 @@
+namespace KpiPipeline.Lake;
+
+public sealed record ObjectInfo(string Key, long Size);
+
+/// <summary>
+/// The bucket, whether a local folder or S3. Keys use '/' on every platform. Writes are all-or-nothing:
+/// readers never see a half-written object.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>A human-readable location for messages: <c>s3://bucket/key</c> or a file path.</summary>
+    string Describe(string key);
+
+    /// <summary>Every object whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
+
+    /// <exception cref="ObjectNotFoundException">No object has the key.</exception>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Starts writing an object; nothing is visible until <see cref="IObjectWriter.CommitAsync"/>.</summary>
+    Task<IObjectWriter> CreateAsync(string key, CancellationToken cancellationToken);
+
+    Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an object. Idempotent: when the source is gone and the destination exists the move already
+    /// happened and this returns false; a concurrent or retried move never loses or duplicates the object.
+    /// </summary>
+    /// <returns>True when this call moved the object.</returns>
+    /// <exception cref="ObjectNotFoundException">Neither the source nor the destination exists.</exception>
+    Task<bool> MoveAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken);
+
+    /// <summary>Copies an object (overwriting the destination).</summary>
+    Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+}
+
+/// <summary>An object being written. Disposing without committing discards it.</summary>
+public interface IObjectWriter : IAsyncDisposable
+{
+    Stream Stream { get; }
+
+    Task CommitAsync(CancellationToken cancellationToken);
+}
+
+public sealed class ObjectNotFoundException(string location)
+    : Exception($"{location} does not exist.")
+{
+    public string Location { get; } = location;
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using KpiPipeline.Contracts;
+
+namespace KpiPipeline.Lake;
+
+/// <summary>The stages a file passes through. Each stage mirrors <c>raw/</c>'s sub-paths.</summary>
+public enum Stage
+{
+    Raw,
+    Validated,
+    Invalid,
+    Processed,
+}
+
+/// <summary>A data file's place in the lake, parsed from its key.</summary>
+/// <param name="BatchDate">The daily batch the file belongs to; null for products master data and for files directly under the dataset folder.</param>
+/// <param name="SubPath">The key below the stage prefix (<c>orders/2024-01-01/part-0.csv</c>).</param>
+public sealed record LakeFile(Stage Stage, Dataset Dataset, DateOnly? BatchDate, string SubPath)
+{
+    public string KeyIn(Stage stage) => LakeLayout.StagePrefix(stage) + SubPath;
+}
+
+/// <summary>Every key the pipeline reads or writes is built here, so the layout is defined once.</summary>
+public static class LakeLayout
+{
+    public const string ProductsKey = "raw/products/products.csv";
+    public const string KpiDatabaseKey = "kpis.db";
+    public const string CuratedOrderLinesPrefix = "curated/order_lines/";
+
+    public static string StagePrefix(Stage stage) => stage switch
+    {
+        Stage.Raw => "raw/",
+        Stage.Validated => "validated/",
+        Stage.Invalid => "invalid/",
+        Stage.Processed => "processed/",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
+    };
+
+    public static string DatasetPrefix(Stage stage, Dataset dataset) => StagePrefix(stage) + dataset.Folder() + "/";
+
+    public static string BatchPrefix(Stage stage, Dataset dataset, DateOnly batchDate) =>
+        DatasetPrefix(stage, dataset) + FormatDate(batchDate) + "/";
+
+    public static string ManifestKey(DateOnly batchDate, int version) =>
+        $"batches/{FormatDate(batchDate)}/v{version.ToString("D4", CultureInfo.InvariantCulture)}.json";
+
+    public static string ManifestPrefix(DateOnly batchDate) => $"batches/{FormatDate(batchDate)}/";
+
+    /// <summary>The optional list of expected part files a shop uploads for a batch.</summary>
+    public static string ExpectedFilesKey(DateOnly batchDate) => $"raw/batches/{FormatDate(batchDate)}/_manifest.json";
+
+    public static string ValidationReportKey(DateOnly batchDate, int version, string extension = "json") =>
+        $"logs/validation/{FormatDate(batchDate)}/v{version.ToString("D4", CultureInfo.InvariantCulture)}.{extension}";
+
+    public static string TransformationReportKey(DateOnly batchDate, int version) =>
+        $"logs/transformation/{FormatDate(batchDate)}/v{version.ToString("D4", CultureInfo.InvariantCulture)}.json";
+
+    public static string CuratedDatePrefix(DateOnly date) => $"{CuratedOrderLinesPrefix}date={FormatDate(date)}/";
+
+    public static string CuratedKey(DateOnly date, DateOnly batchDate) => $"{CuratedDatePrefix(date)}batch={FormatDate(batchDate)}.csv";
+
+    /// <summary>The dates a batch wrote curated lines for, so a re-run can remove what it no longer produces.</summary>
+    public static string CuratedBatchIndexKey(DateOnly batchDate) => $"curated/batch_index/batch={FormatDate(batchDate)}.json";
+
+    /// <summary><c>invalid/…/name.errors.json</c> beside a quarantined file.</summary>
+    public static string ErrorsKey(LakeFile file) => StagePrefix(Stage.Invalid) + WithSuffix(file.SubPath, ".errors.json");
+
+    /// <summary><c>invalid/…/name.rejects.csv</c>: a file's rejected rows.</summary>
+    public static string RejectsKey(LakeFile file) => StagePrefix(Stage.Invalid) + WithSuffix(file.SubPath, ".rejects.csv");
+
+    public static string FormatDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static bool TryParseDate(ReadOnlySpan<char> text, out DateOnly date) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+
+    /// <summary>Parses a data file's key in any stage; false for keys that are not data files of the layout.</summary>
+    public static bool TryParse(string key, out LakeFile file)
+    {
+        file = null!;
+        Stage? stage = null;
+        foreach (var candidate in Enum.GetValues<Stage>())
+        {
+            if (key.StartsWith(StagePrefix(candidate), StringComparison.Ordinal))
+            {
+                stage = candidate;
+                break;
+            }
+        }
+        if (stage is null)
+            return false;
+        var subPath = key[StagePrefix(stage.Value).Length..];
+        var parts = subPath.Split('/');
+        if (parts.Length < 2 || !DatasetNames.TryParseFolder(parts[0], out var dataset) || parts[^1].Length == 0)
+            return false;
+        if (dataset == Dataset.Products)
+        {
+            if (parts.Length != 2)
+                return false;
+            file = new LakeFile(stage.Value, dataset, null, subPath);
+            return true;
+        }
+        DateOnly? batchDate = null;
+        if (parts.Length == 3)
+        {
+            if (!TryParseDate(parts[1], out var parsed))
+                return false;
+            batchDate = parsed;
+        }
+        else if (parts.Length != 2)
+        {
+            return false;
+        }
+        file = new LakeFile(stage.Value, dataset, batchDate, subPath);
+        return true;
+    }
+
+    private static string WithSuffix(string subPath, string suffix)
+    {
+        var dot = subPath.LastIndexOf('.');
+        var slash = subPath.LastIndexOf('/');
+        return (dot > slash ? subPath[..dot] : subPath) + suffix;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.S3.Transfer;
+
+namespace KpiPipeline.Lake;
+
+/// <summary>The lake in an S3 bucket (AWSSDK.S3), configured the standard AWS way (see <see cref="AwsClients"/>).</summary>
+public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
+{
+    public string Bucket => bucket;
+
+    public string Describe(string key) => $"s3://{bucket}/{key}";
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        do
+        {
+            var response = await s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            foreach (var item in response.S3Objects ?? [])
+                yield return new ObjectInfo(item.Key, item.Size ?? 0);
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+        while (!string.IsNullOrEmpty(request.ContinuationToken));
+    }
+
+    public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await s3.GetObjectMetadataAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await s3.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            return new ResponseStream(response);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ObjectNotFoundException(Describe(key));
+        }
+    }
+
+    public Task<IObjectWriter> CreateAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<IObjectWriter>(new S3ObjectWriter(s3, bucket, key));
+
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(content.ToArray(), writable: false);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = body }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async Task<bool> MoveAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken)
+    {
+        // Copy first, delete second: a crash in between leaves two copies, which the next attempt
+        // resolves; it never leaves none.
+        try
+        {
+            await CopyAsync(sourceKey, destinationKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchKey")
+        {
+            if (await ExistsAsync(destinationKey, cancellationToken).ConfigureAwait(false))
+                return false;
+            throw new ObjectNotFoundException(Describe(sourceKey));
+        }
+        await DeleteAsync(sourceKey, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken) =>
+        s3.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = sourceKey,
+            DestinationBucket = bucket,
+            DestinationKey = destinationKey,
+        }, cancellationToken);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        s3.DeleteObjectAsync(bucket, key, cancellationToken);
+
+    /// <summary>Keeps the GetObject response alive as long as its body is being read.</summary>
+    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream _inner = response.ResponseStream;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => response.ContentLength;
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                response.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Spools to a temporary file, then uploads (multipart for large objects): memory stays flat.</summary>
+    private sealed class S3ObjectWriter : IObjectWriter
+    {
+        private readonly IAmazonS3 _s3;
+        private readonly string _bucket;
+        private readonly string _key;
+        private readonly string _spoolPath = Path.Combine(Path.GetTempPath(), $"kpi-pipeline-{Guid.NewGuid():N}.spool");
+        private readonly FileStream _spool;
+
+        public S3ObjectWriter(IAmazonS3 s3, string bucket, string key)
+        {
+            _s3 = s3;
+            _bucket = bucket;
+            _key = key;
+            _spool = new FileStream(_spoolPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        }
+
+        public Stream Stream => _spool;
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            await _spool.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _spool.Position = 0;
+            using var transfer = new TransferUtility(_s3);
+            await transfer.UploadAsync(new TransferUtilityUploadRequest
+            {
+                BucketName = _bucket,
+                Key = _key,
+                InputStream = _spool,
+                AutoCloseStream = false,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        public ValueTask DisposeAsync() => _spool.DisposeAsync();
+    }
+}

@@ -1,3 +1,0 @@
-namespace KpiPipeline;
-
-internal static class Placeholder;

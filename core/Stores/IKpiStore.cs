@@ -1,0 +1,24 @@
+using KpiPipeline.Kpis;
+
+namespace KpiPipeline.Stores;
+
+/// <summary>Where KPIs are kept: SQLite in the lake (embedded default) or DynamoDB (production). Same tables, same keys.</summary>
+public interface IKpiStore : IAsyncDisposable
+{
+    /// <summary>A human-readable location for messages.</summary>
+    string Location { get; }
+
+    /// <summary>Stores the snapshot: for each of its dates the daily row and the category rows replace what was stored.</summary>
+    Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken);
+
+    /// <summary>Reads stored KPIs, optionally limited to a date range (inclusive).</summary>
+    Task<KpiSnapshot> ReadAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken);
+}
+
+/// <summary>The physical table names; CDK passes generated names through <c>DAILY_KPIS_TABLE</c> and <c>CATEGORY_KPIS_TABLE</c>.</summary>
+public sealed record KpiTableNames(string Daily = "DailyKPIs", string Category = "CategoryKPIs")
+{
+    public static KpiTableNames FromEnvironment() => new(
+        Environment.GetEnvironmentVariable("DAILY_KPIS_TABLE") is { Length: > 0 } daily ? daily : "DailyKPIs",
+        Environment.GetEnvironmentVariable("CATEGORY_KPIS_TABLE") is { Length: > 0 } category ? category : "CategoryKPIs");
+}

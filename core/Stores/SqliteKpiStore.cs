@@ -1,0 +1,161 @@
+using System.Globalization;
+using KpiPipeline.Kpis;
+using KpiPipeline.Lake;
+using Microsoft.Data.Sqlite;
+
+namespace KpiPipeline.Stores;
+
+/// <summary>
+/// The embedded KPI store: a SQLite file (<c>kpis.db</c> in the lake folder). Money and rates are stored as
+/// exact decimal text; SQLite compares and sums them as numbers when queried.
+/// </summary>
+public sealed class SqliteKpiStore : IKpiStore
+{
+    private readonly SqliteConnection _connection;
+
+    private SqliteKpiStore(string path)
+    {
+        Location = path;
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+    }
+
+    public string Location { get; }
+
+    public static async Task<SqliteKpiStore> OpenAsync(string path, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var store = new SqliteKpiStore(path);
+        await store._connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await store.ExecuteAsync("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA busy_timeout = 10000;
+            CREATE TABLE IF NOT EXISTS DailyKPIs (
+              date_key TEXT NOT NULL PRIMARY KEY,
+              total_orders INTEGER NOT NULL,
+              total_revenue TEXT NOT NULL,
+              total_items_sold INTEGER NOT NULL,
+              return_rate TEXT NOT NULL,
+              unique_customers INTEGER NOT NULL,
+              computed_at TEXT NOT NULL,
+              batch_id TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS CategoryKPIs (
+              category TEXT NOT NULL,
+              date_key TEXT NOT NULL,
+              daily_revenue TEXT NOT NULL,
+              avg_order_value TEXT NOT NULL,
+              avg_return_rate TEXT NOT NULL,
+              computed_at TEXT NOT NULL,
+              batch_id TEXT NOT NULL,
+              PRIMARY KEY (category, date_key));
+            CREATE INDEX IF NOT EXISTS CategoryKPIs_by_date ON CategoryKPIs (date_key);
+            """, cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    /// <summary>The store of a local lake folder.</summary>
+    public static Task<SqliteKpiStore> OpenInLakeAsync(string lakeFolder, CancellationToken cancellationToken) =>
+        OpenAsync(Path.Combine(lakeFolder, LakeLayout.KpiDatabaseKey), cancellationToken);
+
+    public async Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken)
+    {
+        var computedAt = lineage.ComputedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var date in snapshot.Dates.Distinct())
+        {
+            await using var delete = Command("DELETE FROM CategoryKPIs WHERE date_key = $date", transaction);
+            delete.Parameters.AddWithValue("$date", LakeLayout.FormatDate(date));
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var daily in snapshot.Daily)
+        {
+            await using var upsert = Command("""
+                INSERT INTO DailyKPIs VALUES ($date, $orders, $revenue, $items, $returns, $customers, $at, $batch)
+                ON CONFLICT (date_key) DO UPDATE SET total_orders = excluded.total_orders, total_revenue = excluded.total_revenue,
+                  total_items_sold = excluded.total_items_sold, return_rate = excluded.return_rate,
+                  unique_customers = excluded.unique_customers, computed_at = excluded.computed_at, batch_id = excluded.batch_id
+                """, transaction);
+            upsert.Parameters.AddWithValue("$date", LakeLayout.FormatDate(daily.Date));
+            upsert.Parameters.AddWithValue("$orders", daily.TotalOrders);
+            upsert.Parameters.AddWithValue("$revenue", Text(daily.TotalRevenue));
+            upsert.Parameters.AddWithValue("$items", daily.TotalItemsSold);
+            upsert.Parameters.AddWithValue("$returns", Text(daily.ReturnRate));
+            upsert.Parameters.AddWithValue("$customers", daily.UniqueCustomers);
+            upsert.Parameters.AddWithValue("$at", computedAt);
+            upsert.Parameters.AddWithValue("$batch", lineage.BatchId);
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var category in snapshot.Category)
+        {
+            await using var insert = Command("INSERT INTO CategoryKPIs VALUES ($category, $date, $revenue, $aov, $returns, $at, $batch)", transaction);
+            insert.Parameters.AddWithValue("$category", category.Category);
+            insert.Parameters.AddWithValue("$date", LakeLayout.FormatDate(category.Date));
+            insert.Parameters.AddWithValue("$revenue", Text(category.DailyRevenue));
+            insert.Parameters.AddWithValue("$aov", Text(category.AvgOrderValue));
+            insert.Parameters.AddWithValue("$returns", Text(category.AvgReturnRate));
+            insert.Parameters.AddWithValue("$at", computedAt);
+            insert.Parameters.AddWithValue("$batch", lineage.BatchId);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<KpiSnapshot> ReadAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        var daily = new List<DailyKpi>();
+        await using (var command = Range("SELECT date_key, total_orders, total_revenue, total_items_sold, return_rate, unique_customers FROM DailyKPIs", from, to, "date_key"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                daily.Add(new DailyKpi(Date(reader.GetString(0)), reader.GetInt64(1), Number(reader.GetString(2)),
+                    reader.GetInt64(3), Number(reader.GetString(4)), reader.GetInt64(5)));
+            }
+        }
+        var categories = new List<CategoryKpi>();
+        await using (var command = Range("SELECT category, date_key, daily_revenue, avg_order_value, avg_return_rate FROM CategoryKPIs", from, to, "date_key, category"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                categories.Add(new CategoryKpi(reader.GetString(0), Date(reader.GetString(1)), Number(reader.GetString(2)),
+                    Number(reader.GetString(3)), Number(reader.GetString(4))));
+            }
+        }
+        return new KpiSnapshot(daily, categories);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private SqliteCommand Range(string select, DateOnly? from, DateOnly? to, string orderBy)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = $"{select} WHERE ($from IS NULL OR date_key >= $from) AND ($to IS NULL OR date_key <= $to) ORDER BY {orderBy}";
+        command.Parameters.AddWithValue("$from", from is { } f ? LakeLayout.FormatDate(f) : DBNull.Value);
+        command.Parameters.AddWithValue("$to", to is { } t ? LakeLayout.FormatDate(t) : DBNull.Value);
+        return command;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction transaction)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal Number(string text) => decimal.Parse(text, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    private static DateOnly Date(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using KpiPipeline.Contracts;
+using KpiPipeline.Kpis;
+using KpiPipeline.Lake;
+using KpiPipeline.Stores;
+using Microsoft.Extensions.Logging;
+
+namespace KpiPipeline.Transform;
+
+/// <summary>Progress of a long step, for a progress bar.</summary>
+public sealed record JobProgress(string Step, long Done, long Total);
+
+/// <summary>What a KPI job run did; printed as JSON by the container and stored under <c>logs/transformation/</c>.</summary>
+public sealed record KpiJobResult(
+    [property: JsonPropertyName("batch_id")] string BatchId,
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("engine")] string Engine,
+    [property: JsonPropertyName("dates")] IReadOnlyList<DateOnly> Dates,
+    [property: JsonPropertyName("order_lines")] long OrderLines,
+    [property: JsonPropertyName("files_joined")] int FilesJoined,
+    [property: JsonPropertyName("files_archived")] int FilesArchived,
+    [property: JsonPropertyName("daily_rows")] int DailyRows,
+    [property: JsonPropertyName("category_rows")] int CategoryRows,
+    [property: JsonPropertyName("report_key")] string ReportKey,
+    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds)
+{
+    [JsonIgnore]
+    public KpiSnapshot Snapshot { get; init; } = KpiSnapshot.Empty;
+}
+
+/// <summary>
+/// The KPI job for one batch manifest: joins the batch's validated order items to its orders and to products,
+/// writes the joined lines to <c>curated/</c> (one object per date and batch, overwritten on a re-run),
+/// recomputes every date the batch touched from all curated lines of that date, stores the KPIs and archives
+/// the batch's files to <c>processed/</c>. Every step can run again with the same outcome.
+/// </summary>
+public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiEngine engine, TimeProvider clock, ILogger<KpiJob> logger)
+{
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
+
+    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
+        LogStarting(manifest.BatchId, manifest.Version, engine.Name);
+
+        var productsKey = LakeFileKey(manifest.ProductsKey, Stage.Validated);
+        if (!await store.ExistsAsync(productsKey, cancellationToken).ConfigureAwait(false))
+            throw new InvalidDataException($"{store.Describe(productsKey)} does not exist: validate the batch before transforming it.");
+        var categories = await ReferenceData.LoadCategoriesAsync(store, productsKey, cancellationToken).ConfigureAwait(false);
+
+        var orders = new Dictionary<string, OrderFacts>(StringComparer.Ordinal);
+        foreach (var rawKey in manifest.OrdersKeys)
+        {
+            var key = await LocateUsableAsync(rawKey, cancellationToken).ConfigureAwait(false);
+            if (key is not null)
+                await ReferenceData.LoadOrdersAsync(store, key, orders, cancellationToken).ConfigureAwait(false);
+        }
+
+        var itemKeys = new List<string>();
+        foreach (var rawKey in manifest.OrderItemsKeys)
+        {
+            if (await LocateUsableAsync(rawKey, cancellationToken).ConfigureAwait(false) is { } key)
+                itemKeys.Add(key);
+        }
+
+        var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, progress, cancellationToken).ConfigureAwait(false);
+        var touched = await ReplaceBatchIndexAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
+        var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, cancellationToken).ConfigureAwait(false);
+        await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
+
+        var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var result = new KpiJobResult(
+            manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,
+            snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
+            stopwatch.ElapsedMilliseconds) { Snapshot = snapshot };
+        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>The validated (this run) or processed (an earlier run) copy of a raw key; null when it was quarantined.</summary>
+    private async Task<string?> LocateUsableAsync(string rawKey, CancellationToken cancellationToken)
+    {
+        var key = await FileLocator.LocateAsync(store, rawKey, cancellationToken, Stage.Validated, Stage.Processed).ConfigureAwait(false);
+        if (key is null)
+            LogSkippedFile(rawKey);
+        return key;
+    }
+
+    private async Task<Dictionary<DateOnly, long>> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
+        Dictionary<string, string> categories, Dictionary<string, OrderFacts> orders, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        var totalBytes = 0L;
+        foreach (var key in itemKeys)
+        {
+            await foreach (var info in store.ListAsync(key, cancellationToken).ConfigureAwait(false))
+                totalBytes += info.Key == key ? info.Size : 0;
+        }
+        var outputs = new Dictionary<DateOnly, CuratedOutput>();
+        var doneBytes = 0L;
+        try
+        {
+            var schema = Schemas.OrderItems;
+            int orderId = schema.IndexOf("order_id"), productId = schema.IndexOf("product_id"), salePrice = schema.IndexOf("sale_price"),
+                itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
+                returnedAt = schema.IndexOf("returned_at");
+            var rowKey = new StringBuilder();
+            foreach (var key in itemKeys)
+            {
+                using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
+                if (file is null)
+                    continue;
+                var lastReported = 0L;
+                while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var order = file.Text(orderId);
+                    if (!orders.TryGetValue(order, out var facts))
+                        throw file.Broken(orderId, $"order '{order}' is in no orders file of the batch");
+                    var product = file.Text(productId);
+                    if (!categories.TryGetValue(product, out var category))
+                        throw file.Broken(productId, $"product '{product}' is not in products");
+                    var line = new OrderLine(
+                        facts.Date,
+                        manifest.BatchId,
+                        LineKey(file, itemId, rowKey),
+                        order,
+                        facts.UserId,
+                        product,
+                        category,
+                        file.Decimal(salePrice),
+                        file.Quantity(quantity),
+                        facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty);
+                    if (!outputs.TryGetValue(line.Date, out var output))
+                    {
+                        output = await CuratedOutput.CreateAsync(store, LakeLayout.CuratedKey(line.Date, manifest.BatchDate), cancellationToken).ConfigureAwait(false);
+                        outputs.Add(line.Date, output);
+                    }
+                    await output.Lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                    if (file.BytesRead - lastReported > 1 << 20)
+                    {
+                        lastReported = file.BytesRead;
+                        progress?.Report(new JobProgress("Joining order items", doneBytes + lastReported, totalBytes));
+                    }
+                }
+                doneBytes += file.BytesRead;
+            }
+            progress?.Report(new JobProgress("Joining order items", totalBytes, totalBytes));
+            var written = new Dictionary<DateOnly, long>();
+            foreach (var (date, output) in outputs)
+            {
+                await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+                written[date] = output.Lines.LinesWritten;
+            }
+            return written;
+        }
+        finally
+        {
+            foreach (var output in outputs.Values)
+                await output.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Identity of a line: its order item id, or the whole source row where the file has no ids. Values are
+    /// canonical (trimmed, numbers parsed) so the same row written differently is still the same row.
+    /// </summary>
+    private static string LineKey(DatasetFile file, int itemId, StringBuilder row)
+    {
+        var id = file.Field(itemId);
+        if (!id.IsEmpty)
+            return "i:" + Encoding.UTF8.GetString(id);
+        row.Clear().Append("r:");
+        var columns = file.Binding.Schema.Columns;
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (i > 0)
+                row.Append('|');
+            if (columns[i].Kind == ColumnKind.Decimal)
+                row.Append(file.Decimal(i).ToString("G29", System.Globalization.CultureInfo.InvariantCulture));
+            else if (columns[i].Kind == ColumnKind.Quantity)
+                row.Append(file.Quantity(i));
+            else
+                row.Append(Encoding.UTF8.GetString(file.Field(i)));
+        }
+        return row.ToString();
+    }
+
+    /// <summary>Records the dates this batch now has lines for and removes its curated objects for dates it no longer has.</summary>
+    private async Task<IReadOnlyList<DateOnly>> ReplaceBatchIndexAsync(DateOnly batchDate, Dictionary<DateOnly, long> written, CancellationToken cancellationToken)
+    {
+        var indexKey = LakeLayout.CuratedBatchIndexKey(batchDate);
+        var previous = new List<DateOnly>();
+        if (await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
+        {
+            await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
+            previous = await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
+        }
+        foreach (var stale in previous.Except(written.Keys))
+            await store.DeleteAsync(LakeLayout.CuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
+        var touched = written.Keys.Union(previous).Order().ToList();
+        await store.PutAsync(indexKey, JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
+        return touched;
+    }
+
+    private async Task<int> ArchiveAsync(BatchManifest manifest, CancellationToken cancellationToken)
+    {
+        var archived = 0;
+        foreach (var rawKey in manifest.OrdersKeys.Concat(manifest.OrderItemsKeys))
+        {
+            var validated = LakeFileKey(rawKey, Stage.Validated);
+            if (!await store.ExistsAsync(validated, cancellationToken).ConfigureAwait(false))
+                continue;
+            if (await store.MoveAsync(validated, LakeFileKey(rawKey, Stage.Processed), cancellationToken).ConfigureAwait(false))
+                archived++;
+        }
+        LogArchived(archived, manifest.BatchId);
+        return archived;
+    }
+
+    private static string LakeFileKey(string rawKey, Stage stage) =>
+        LakeLayout.TryParse(rawKey, out var file)
+            ? file.KeyIn(stage)
+            : throw new InvalidDataException($"The manifest lists '{rawKey}', which is not a data file key of the lake layout.");
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "KPI job for batch {BatchId} v{Version} on the {Engine} engine")]
+    private partial void LogStarting(string batchId, int version, string engine);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{RawKey} is neither validated nor processed (quarantined?); it is not joined")]
+    private partial void LogSkippedFile(string rawKey);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Stored {DailyRows} daily and {CategoryRows} category KPI rows in {Store}")]
+    private partial void LogStored(int dailyRows, int categoryRows, string store);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Archived {Count} file(s) of batch {BatchId} to processed/")]
+    private partial void LogArchived(int count, string batchId);
+
+    /// <summary>One curated object being written.</summary>
+    private sealed class CuratedOutput : IAsyncDisposable
+    {
+        private readonly IObjectWriter _writer;
+
+        private CuratedOutput(IObjectWriter writer)
+        {
+            _writer = writer;
+            Lines = new CuratedOrderLines.Writer(writer.Stream);
+        }
+
+        public CuratedOrderLines.Writer Lines { get; }
+
+        public static async Task<CuratedOutput> CreateAsync(IObjectStore store, string key, CancellationToken cancellationToken) =>
+            new(await store.CreateAsync(key, cancellationToken).ConfigureAwait(false));
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            await Lines.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    }
+}
