@@ -81,6 +81,12 @@ internal static class SparkConnectErrors
     public static SparkConnectException ArrowUnsupported(string what) =>
         new($"Unsupported Arrow result from Spark: {what}; this client reads exactly one Utf8 or LargeUtf8 column (e.g. SELECT to_json(struct(*)) AS j ...).");
 
+    public static SparkConnectException BadKpiRow(string grain, string what, string? row)
+    {
+        var shown = row is null ? "NULL" : row.Length <= 200 ? row : row[..200] + "…";
+        return new($"Spark {grain} KPI query returned an unexpected row: {what}: {OneLine(shown)}");
+    }
+
     public static string StatusName(int code) => code switch
     {
         0 => "OK",

@@ -73,6 +73,9 @@ public sealed class FakeSparkConnectServer : IAsyncLifetime
 
     public IReadOnlyList<ReceivedRequest> ReceivedFor(string sql) => [.. _received.Where(r => r.Sql == sql)];
 
+    /// <summary>Every request of one client session, in arrival order.</summary>
+    public IReadOnlyList<ReceivedRequest> ReceivedInSession(string sessionId) => [.. _received.Where(r => r.SessionId == sessionId)];
+
     private async Task HandleAsync(HttpContext context)
     {
         var method = context.Request.Path.Value?.Split('/').LastOrDefault() ?? string.Empty;
@@ -169,6 +172,13 @@ public sealed class FakeSparkConnectServer : IAsyncLifetime
         // Kestrel needs a certificate whose private key it can use for TLS: round-trip through PKCS#12.
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
     }
+}
+
+/// <summary>One loopback server for every Spark Connect test class (Kestrel start-up is the costly part).</summary>
+[CollectionDefinition(Name)]
+public sealed class FakeSparkConnectServerCollection : ICollectionFixture<FakeSparkConnectServer>
+{
+    public const string Name = "Fake Spark Connect server";
 }
 
 /// <summary>One decoded request as the fake server saw it.</summary>

@@ -5,7 +5,8 @@ using KpiPipeline.SparkJob.SparkConnect.Protocol;
 
 namespace KpiPipeline.SparkJob.Tests.SparkConnect;
 
-public sealed class SparkConnectClientTests(FakeSparkConnectServer server) : IClassFixture<FakeSparkConnectServer>
+[Collection(FakeSparkConnectServerCollection.Name)]
+public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
