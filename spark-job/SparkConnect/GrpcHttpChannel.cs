@@ -70,7 +70,13 @@ internal sealed class GrpcHttpChannel : IDisposable
         {
             httpRequest.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
-            throw SparkConnectErrors.Unreachable(Endpoint, ex);
+            throw ex.HttpRequestError switch
+            {
+                HttpRequestError.SecureConnectionError => SparkConnectErrors.TlsFailed(Endpoint, ex),
+                HttpRequestError.HttpProtocolError or HttpRequestError.VersionNegotiationError or HttpRequestError.InvalidResponse
+                    => SparkConnectErrors.NotHttp2(Endpoint, _connection.UseSsl, ex),
+                _ => SparkConnectErrors.Unreachable(Endpoint, ex),
+            };
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -17,6 +17,12 @@ internal static class SparkConnectErrors
     public static SparkConnectException Unreachable(string endpoint, Exception inner) =>
         new($"Spark Connect server unreachable at {endpoint}: {OneLine(inner.Message)}", inner);
 
+    public static SparkConnectException TlsFailed(string endpoint, Exception inner) =>
+        new($"TLS handshake with the Spark Connect server at {endpoint} failed: {OneLine(Innermost(inner).Message).TrimEnd('.')} (use_ssl=true and token need TLS, which open-source Spark Connect only has behind a proxy).", inner);
+
+    public static SparkConnectException NotHttp2(string endpoint, bool useSsl, Exception inner) =>
+        new($"The server at {endpoint} did not answer gRPC over HTTP/2{(useSsl ? string.Empty : " without TLS")} (wrong port, or does it need use_ssl=true?): {OneLine(inner.Message)}", inner);
+
     public static SparkConnectException ConnectTimeout(string endpoint, TimeSpan timeout, Exception inner) =>
         new($"Spark Connect server unreachable at {endpoint}: no connection within {timeout.TotalSeconds:0} s.", inner);
 
@@ -108,6 +114,13 @@ internal static class SparkConnectErrors
         16 => "UNAUTHENTICATED",
         _ => "UNKNOWN_STATUS",
     };
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is not null)
+            exception = exception.InnerException;
+        return exception;
+    }
 
     private static string OneLine(string text)
     {

@@ -464,6 +464,38 @@ public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
         Assert.DoesNotContain('\n', ex.Message);
     }
 
+    [Fact]
+    public async Task ExecuteSqlCommandAsync_TlsAgainstPlaintextServer_ThrowsTlsFailureWithHint()
+    {
+        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.PlaintextPort}/;use_ssl=true"));
+
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => client.ExecuteSqlCommandAsync("SET tls=1", CancellationToken.None));
+
+        Assert.StartsWith($"TLS handshake with the Spark Connect server at 127.0.0.1:{server.PlaintextPort} failed: ", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(use_ssl=true and token need TLS, which open-source Spark Connect only has behind a proxy).", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteSqlCommandAsync_UntrustedCertificate_ThrowsTlsFailure()
+    {
+        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.TlsPort}/;token=t"));
+
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => client.ExecuteSqlCommandAsync("SET tls=2", CancellationToken.None));
+
+        Assert.StartsWith($"TLS handshake with the Spark Connect server at 127.0.0.1:{server.TlsPort} failed: The remote certificate is invalid", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteSqlCommandAsync_PlaintextAgainstTlsServer_ThrowsNamingTheEndpoint()
+    {
+        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.TlsPort}"));
+
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => client.ExecuteSqlCommandAsync("SET tls=3", CancellationToken.None));
+
+        Assert.Contains($"127.0.0.1:{server.TlsPort}", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
     private SparkConnectClient CreateSut(string parameters = "") =>
         new(SparkConnectionString.Parse(server.PlaintextConnectionString + (parameters.Length == 0 ? string.Empty : "/" + parameters)));
 
