@@ -1,1 +1,3 @@
-return 0;
+using KpiPipeline.SparkJob.Cli;
+
+return await KpiJobCli.InvokeAsync(args);

@@ -1,0 +1,56 @@
+using KpiPipeline.Lake;
+using KpiPipeline.Transform;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace KpiPipeline.SparkJob.Cli;
+
+/// <summary>What every command gets: the clock, logging to standard error, and consoles for people and programs.</summary>
+internal sealed class CommandContext(bool verbose) : IDisposable
+{
+    public TimeProvider Clock { get; } = TimeProvider.System;
+
+    public ILoggerFactory Logging { get; } = LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
+        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+        .AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        })
+        .AddFilter("System.Net.Http", LogLevel.Warning));
+
+    /// <summary>Tables and progress go to standard output; messages and logs to standard error.</summary>
+    public IAnsiConsole Out { get; } = CreateConsole(Console.Out, Console.IsOutputRedirected);
+
+    public IAnsiConsole Error { get; } = CreateConsole(Console.Error, Console.IsErrorRedirected);
+
+    /// <summary>A redirected stream gets plain text, wide enough that tables are not squeezed to 80 columns.</summary>
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool redirected)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+        });
+        if (redirected)
+            console.Profile.Width = 160;
+        return console;
+    }
+
+    public IKpiEngine CreateEngine(string engine, string? sparkRemote, IObjectStore store) => engine switch
+    {
+        "inprocess" => new InProcessKpiEngine(store),
+        "spark" => throw new UsageException(sparkRemote is null
+            ? "--engine spark needs --spark-remote sc://host:15002"
+            : "the spark engine is not available in this build"),
+        _ => throw new UsageException($"unknown engine '{engine}' (use inprocess or spark)"),
+    };
+
+    public KpiJob CreateJob(LakeTarget target, IKpiEngine engine) =>
+        new(target.Store, target.Kpis, engine, Clock, Logging.CreateLogger<KpiJob>());
+
+    public void Dispose() => Logging.Dispose();
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using KpiPipeline.Kpis;
+using KpiPipeline.Lake;
+using Spectre.Console;
+
+namespace KpiPipeline.SparkJob.Cli;
+
+/// <summary><c>recompute</c>: recompute stored KPIs for a date range from the curated order lines.</summary>
+internal static class RecomputeCommand
+{
+    public static Command Create()
+    {
+        var from = CommonOptions.Date("--from", "First date to recompute (YYYY-MM-DD).");
+        from.Required = true;
+        var to = CommonOptions.Date("--to", "Last date to recompute, inclusive (YYYY-MM-DD).");
+        to.Required = true;
+        var lake = CommonOptions.Lake();
+        var bucket = CommonOptions.Bucket();
+        var engine = CommonOptions.Engine();
+        var sparkRemote = CommonOptions.SparkRemote();
+        var format = CommonOptions.Format("table", "json", "none");
+        var verbose = CommonOptions.Verbose();
+        var command = new Command("recompute", "Recompute the KPIs of a date range from all curated order lines of those dates and store them.")
+        {
+            from, to, lake, bucket, engine, sparkRemote, format, verbose,
+        };
+        command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
+        {
+            var first = parse.GetValue(from)!.Value;
+            var last = parse.GetValue(to)!.Value;
+            if (last < first)
+                throw new UsageException($"--to {LakeLayout.FormatDate(last)} is before --from {LakeLayout.FormatDate(first)}");
+            await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken).ConfigureAwait(false);
+            var dates = await CuratedDatesAsync(target.Store, first, last, cancellationToken).ConfigureAwait(false);
+            var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
+            var snapshot = dates.Count == 0 ? KpiSnapshot.Empty : await kpiEngine.ComputeAsync(dates, cancellationToken).ConfigureAwait(false);
+            var range = $"{LakeLayout.FormatDate(first)}..{LakeLayout.FormatDate(last)}";
+            await target.Kpis.WriteAsync(snapshot, new KpiLineage($"recompute {range}", context.Clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            switch (parse.GetValue(format))
+            {
+                case "json":
+                    KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
+                    break;
+                case "table":
+                    KpiTables.Write(context.Out, snapshot);
+                    context.Out.MarkupLine($"[grey]Recomputed {dates.Count} date(s) with curated data in {range} on the {kpiEngine.Name} engine.[/]");
+                    break;
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>The dates in the range that have curated order lines (folders <c>curated/order_lines/date=…/</c>).</summary>
+    internal static async Task<IReadOnlyList<DateOnly>> CuratedDatesAsync(IObjectStore store, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        var dates = new SortedSet<DateOnly>();
+        await foreach (var item in store.ListAsync(LakeLayout.CuratedOrderLinesPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var folder = item.Key.AsSpan(LakeLayout.CuratedOrderLinesPrefix.Length);
+            var slash = folder.IndexOf('/');
+            if (slash > 5 && folder.StartsWith("date=") && LakeLayout.TryParseDate(folder[5..slash], out var date) && date >= from && date <= to)
+                dates.Add(date);
+        }
+        return [.. dates];
+    }
+}

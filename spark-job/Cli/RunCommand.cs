@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using KpiPipeline.Lake;
+using KpiPipeline.Pipeline;
+using KpiPipeline.Transform;
+using Spectre.Console;
+
+namespace KpiPipeline.SparkJob.Cli;
+
+/// <summary><c>run</c>: discover the batches waiting under <c>raw/</c>, validate, transform, store and show the KPIs.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var lake = CommonOptions.Lake();
+        var bucket = CommonOptions.Bucket();
+        var upload = new Option<string?>("--upload")
+        {
+            Description = "Copy this folder's files into the lake's raw/ first (like `aws s3 cp --recursive <folder> s3://bucket/raw/`).",
+        };
+        var engine = CommonOptions.Engine();
+        var sparkRemote = CommonOptions.SparkRemote();
+        var format = CommonOptions.Format("table", "json", "none");
+        var verbose = CommonOptions.Verbose();
+        var stats = new Option<bool>("--stats") { Description = "Print timings and peak memory as one JSON line on standard output (used by bench)." };
+        var command = new Command("run", "Run every batch waiting under raw/ through validation and the KPI job, then show the KPIs.")
+        {
+            lake, bucket, upload, engine, sparkRemote, format, verbose, stats,
+        };
+        command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
+        {
+            await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken,
+                createLake: parse.GetValue(upload) is not null).ConfigureAwait(false);
+            if (parse.GetValue(upload) is { } folder)
+                await UploadAsync(target.Store, folder, cancellationToken).ConfigureAwait(false);
+            var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
+            var runner = new PipelineRunner(target.Store, InterimValidation.Create(target.Store), context.CreateJob(target, kpiEngine), context.Clock);
+            var output = parse.GetValue(format);
+            var stopwatch = Stopwatch.StartNew();
+            var results = await WithProgressAsync(context, output == "table",
+                (progress, starting) => runner.RunAsync(progress, starting, cancellationToken)).ConfigureAwait(false);
+            var touched = results.Where(r => r.Transformation is not null).SelectMany(r => r.Transformation!.Dates).Distinct().Order().ToList();
+            var snapshot = touched.Count == 0
+                ? Kpis.KpiSnapshot.Empty
+                : await target.Kpis.ReadAsync(touched[0], touched[^1], cancellationToken).ConfigureAwait(false);
+            if (output == "json")
+            {
+                KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
+            }
+            else if (output == "table")
+            {
+                foreach (var result in results)
+                    context.Out.MarkupLine($"[bold]Batch {LakeLayout.FormatDate(result.Batch.BatchDate)}[/] v{result.Batch.NextVersion}: {Markup.Escape(result.Validation.Summary)}");
+                if (results.Count == 0)
+                    context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
+                else
+                    KpiTables.Write(context.Out, snapshot);
+                context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");
+            }
+            if (parse.GetValue(stats))
+            {
+                var figures = new RunStats(results.Count, results.Sum(r => r.ValidationElapsed.TotalSeconds), results.Sum(r => r.TransformationElapsed.TotalSeconds),
+                    Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0);
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
+            }
+            return results.Any(r => !r.Validation.BatchAccepted) ? ExitCodes.Rejected : ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Copies a folder into raw/, keeping its sub-paths.</summary>
+    private static async Task UploadAsync(IObjectStore store, string folder, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(folder))
+            throw new UsageException($"upload folder '{folder}' does not exist");
+        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var key = "raw/" + Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/');
+            await using var source = File.OpenRead(path);
+            await using var writer = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false);
+            await source.CopyToAsync(writer.Stream, cancellationToken).ConfigureAwait(false);
+            await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static async Task<T> WithProgressAsync<T>(CommandContext context, bool interactive,
+        Func<IProgress<JobProgress>?, Action<PendingBatch>?, Task<T>> work)
+    {
+        if (!interactive || !context.Out.Profile.Capabilities.Interactive)
+            return await work(null, null).ConfigureAwait(false);
+        T result = default!;
+        await context.Out.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progressContext =>
+            {
+                ProgressTask? task = null;
+                var reporter = new Progress<JobProgress>(p =>
+                {
+                    if (task is null)
+                        return;
+                    task.Description = p.Step;
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                });
+                result = await work(reporter, batch =>
+                {
+                    task?.StopTask();
+                    task = progressContext.AddTask($"Batch {LakeLayout.FormatDate(batch.BatchDate)}");
+                }).ConfigureAwait(false);
+                task?.StopTask();
+            }).ConfigureAwait(false);
+        return result;
+    }
+}

@@ -1,3 +1,0 @@
-namespace KpiPipeline.Testing;
-
-public static class Placeholder;
