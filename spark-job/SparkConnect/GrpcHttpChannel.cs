@@ -34,6 +34,9 @@ internal sealed class GrpcHttpChannel : IDisposable
             // server's SETTINGS_MAX_CONCURRENT_STREAMS on a single connection.
             EnableMultipleHttp2Connections = true,
             AutomaticDecompression = DecompressionMethods.None,
+            // Prior-knowledge h2c cannot pass through an HTTP proxy (it would forward HTTP/1.1), so a
+            // plaintext endpoint is always reached directly; TLS may tunnel through HTTPS_PROXY (CONNECT).
+            UseProxy = connection.UseSsl,
         };
         configureHandler?.Invoke(handler);
         _http = new HttpClient(handler, disposeHandler: true)

@@ -443,7 +443,11 @@ public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
         var connection = SparkConnectionString.Parse($"sc://127.0.0.1:{server.TlsPort}/;token=s3cr3t");
         var thumbprint = server.Certificate.Thumbprint;
         using var client = new SparkConnectClient(connection, handler =>
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint);
+        {
+            // Loopback only: never through an HTTPS_PROXY the machine may define.
+            handler.UseProxy = false;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint;
+        });
 
         var rows = await QueryAsync(client, sql);
 
@@ -467,7 +471,7 @@ public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
     [Fact]
     public async Task ExecuteSqlCommandAsync_TlsAgainstPlaintextServer_ThrowsTlsFailureWithHint()
     {
-        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.PlaintextPort}/;use_ssl=true"));
+        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.PlaintextPort}/;use_ssl=true"), Direct);
 
         var ex = await Assert.ThrowsAsync<SparkConnectException>(() => client.ExecuteSqlCommandAsync("SET tls=1", CancellationToken.None));
 
@@ -478,7 +482,7 @@ public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
     [Fact]
     public async Task ExecuteSqlCommandAsync_UntrustedCertificate_ThrowsTlsFailure()
     {
-        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.TlsPort}/;token=t"));
+        using var client = new SparkConnectClient(SparkConnectionString.Parse($"sc://127.0.0.1:{server.TlsPort}/;token=t"), Direct);
 
         var ex = await Assert.ThrowsAsync<SparkConnectException>(() => client.ExecuteSqlCommandAsync("SET tls=2", CancellationToken.None));
 
@@ -498,6 +502,9 @@ public sealed class SparkConnectClientTests(FakeSparkConnectServer server)
 
     private SparkConnectClient CreateSut(string parameters = "") =>
         new(SparkConnectionString.Parse(server.PlaintextConnectionString + (parameters.Length == 0 ? string.Empty : "/" + parameters)));
+
+    /// <summary>TLS tests stay on loopback even when the machine defines HTTPS_PROXY.</summary>
+    private static void Direct(SocketsHttpHandler handler) => handler.UseProxy = false;
 
     private static async Task<List<string?>> QueryAsync(SparkConnectClient client, string sql)
     {
