@@ -38,6 +38,18 @@ public sealed class SparkKpiEngine : IKpiEngine
         return $"s3a://{bucket}/{LakeLayout.CuratedOrderLinesPrefix}";
     }
 
+    /// <summary>
+    /// Where Spark finds the curated lines of <paramref name="store"/>: <c>s3a://bucket/…</c> for S3, a
+    /// <c>file://</c> URI for a local lake (only meaningful when Spark runs on the same machine).
+    /// </summary>
+    public static string CuratedLocation(IObjectStore store) => store switch
+    {
+        S3ObjectStore s3 => CuratedLocation(s3.Bucket),
+        LocalObjectStore local => new Uri(Path.Combine(Path.GetFullPath(local.Root), LakeLayout.CuratedOrderLinesPrefix)).AbsoluteUri,
+        null => throw new ArgumentNullException(nameof(store)),
+        _ => throw new ArgumentException($"Spark cannot read the curated lines of a {store.GetType().Name}.", nameof(store)),
+    };
+
     public async Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dates);

@@ -147,6 +147,16 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         Assert.Equal("s3a://kpi-lake/curated/order_lines/", SparkKpiEngine.CuratedLocation("kpi-lake"));
     }
 
+    [Fact]
+    public void CuratedLocation_LocalLake_IsAFileUriOfTheCuratedFolder()
+    {
+        var location = SparkKpiEngine.CuratedLocation(new LocalObjectStore(_lake.FullName));
+
+        Assert.Equal(new Uri(Path.Combine(_lake.FullName, "curated/order_lines/")).AbsoluteUri, location);
+        Assert.StartsWith("file:///", location, StringComparison.Ordinal);
+        Assert.EndsWith("/curated/order_lines/", location, StringComparison.Ordinal);
+    }
+
     private SparkConnectClient CreateClient() => new(SparkConnectionString.Parse(server.PlaintextConnectionString));
 
     private static SparkKpiEngine CreateSut(SparkConnectClient client) => new(client, Location);
