@@ -1,4 +1,5 @@
 using KpiPipeline.Lake;
+using KpiPipeline.SparkJob.SparkConnect;
 using KpiPipeline.Transform;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -43,11 +44,25 @@ internal sealed class CommandContext(bool verbose) : IDisposable
     public IKpiEngine CreateEngine(string engine, string? sparkRemote, IObjectStore store) => engine switch
     {
         "inprocess" => new InProcessKpiEngine(store),
-        "spark" => throw new UsageException(sparkRemote is null
-            ? "--engine spark needs --spark-remote sc://host:15002"
-            : "the spark engine is not available in this build"),
+        "spark" => CreateSparkEngine(sparkRemote, store),
         _ => throw new UsageException($"unknown engine '{engine}' (use inprocess or spark)"),
     };
+
+    private static SparkKpiEngine CreateSparkEngine(string? sparkRemote, IObjectStore store)
+    {
+        if (sparkRemote is null)
+            throw new UsageException("--engine spark needs --spark-remote sc://host:15002/;token=…");
+        SparkConnectionString connection;
+        try
+        {
+            connection = SparkConnectionString.Parse(sparkRemote);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        return new SparkKpiEngine(new SparkConnectClient(connection), SparkKpiEngine.CuratedLocation(store));
+    }
 
     public KpiJob CreateJob(LakeTarget target, IKpiEngine engine) =>
         new(target.Store, target.Kpis, engine, Clock, Logging.CreateLogger<KpiJob>());

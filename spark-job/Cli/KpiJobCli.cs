@@ -49,7 +49,7 @@ internal static class KpiJobCli
         {
             return Fail(ExitCodes.Cancelled, "cancelled");
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or KpiStoreException or IOException)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or KpiStoreException or IOException or SparkConnect.SparkConnectException)
         {
             if (verbose)
                 await Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);

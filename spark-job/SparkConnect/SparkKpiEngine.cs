@@ -50,7 +50,10 @@ public sealed class SparkKpiEngine : IKpiEngine
         _ => throw new ArgumentException($"Spark cannot read the curated lines of a {store.GetType().Name}.", nameof(store)),
     };
 
-    public async Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, CancellationToken cancellationToken)
+    /// <summary>Spark reads the curated objects itself; nothing is aggregated in this process.</summary>
+    public ILineSink? CreateSink(string batchId) => null;
+
+    public async Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, ILineSink? sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dates);
         if (dates.Count == 0)

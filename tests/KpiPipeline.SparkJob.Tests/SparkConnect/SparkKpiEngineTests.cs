@@ -36,7 +36,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => RowsAsync(call, [.. expected.Category.Select(SparkJson)]));
         using var client = CreateClient();
 
-        var actual = await CreateSut(client).ComputeAsync(dates, CancellationToken.None);
+        var actual = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
 
         Assert.Equal(expected.Daily, actual.Daily);
         Assert.Equal(expected.Category, actual.Category);
@@ -51,7 +51,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => RowsAsync(call, []));
         using var client = CreateClient();
 
-        var snapshot = await CreateSut(client).ComputeAsync(dates, CancellationToken.None);
+        var snapshot = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
 
         Assert.Empty(snapshot.Daily);
         var requests = server.ReceivedInSession(client.SessionId);
@@ -73,7 +73,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
     {
         using var client = CreateClient();
 
-        var snapshot = await CreateSut(client).ComputeAsync([], CancellationToken.None);
+        var snapshot = await CreateSut(client).ComputeAsync([], sink: null, CancellationToken.None);
 
         Assert.Same(KpiSnapshot.Empty, snapshot);
         Assert.Empty(server.ReceivedInSession(client.SessionId));
@@ -90,7 +90,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
             ["{\"date_key\":\"2031-05-01\",\"daily_revenue\":1.50,\"avg_order_value\":null}"]));
         using var client = CreateClient();
 
-        var snapshot = await CreateSut(client).ComputeAsync(dates, CancellationToken.None);
+        var snapshot = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
 
         Assert.Equal(new DailyKpi(dates[0], 0, 0m, 0, 0m, 0), Assert.Single(snapshot.Daily));
         Assert.Equal(new CategoryKpi(string.Empty, dates[0], 1.50m, 0m, 0m), Assert.Single(snapshot.Category));
@@ -109,7 +109,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => RowsAsync(call, [row]));
         using var client = CreateClient();
 
-        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => CreateSut(client).ComputeAsync(dates, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None));
 
         Assert.StartsWith($"Spark Daily KPI query returned an unexpected row: {problem}", ex.Message, StringComparison.Ordinal);
         Assert.EndsWith(row, ex.Message, StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         });
         using var client = CreateClient();
 
-        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => new SparkKpiEngine(client, location).ComputeAsync(dates, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => new SparkKpiEngine(client, location).ComputeAsync(dates, sink: null, CancellationToken.None));
 
         Assert.EndsWith("(INTERNAL): [PATH_NOT_FOUND] Path does not exist: s3a://missing-bucket/curated/order_lines.", ex.Message, StringComparison.Ordinal);
         Assert.Single(server.ReceivedInSession(client.SessionId));
@@ -202,7 +202,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         await WriteCuratedAsync(store, day2, batch2,
             Line(day2, batch2, "i:5", "o5", "u4", "Books", 10m, 1, returned: false),
             Line(day2, batch2, "i:6", "o6", "u5", "Électronique", 5.55m, 3, returned: false));
-        return await new InProcessKpiEngine(store).ComputeAsync(dates, CancellationToken.None);
+        return await new InProcessKpiEngine(store).ComputeAsync(dates, sink: null, CancellationToken.None);
     }
 
     private static OrderLine Line(DateOnly date, DateOnly batch, string lineKey, string orderId, string userId, string category, decimal price, int quantity, bool returned) =>
