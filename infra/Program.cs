@@ -17,6 +17,6 @@ if (LambdaPublishDirectory.Problem(lambdaCode) is { } problem)
     return 1;
 }
 
-_ = new KpiPipelineStack(app, "KpiPipeline", new PipelineSettings { Layout = layout, LambdaCodeDirectory = lambdaCode });
+_ = new KpiPipelineStack(app, "KpiPipeline", PipelineSettings.FromContext(app, layout, lambdaCode));
 app.Synth();
 return 0;

@@ -19,7 +19,8 @@ internal static class TableDefaults
         SortKey = sortKey,
         BillingMode = BillingMode.PAY_PER_REQUEST,
         PointInTimeRecovery = true,
-        Encryption = TableEncryption.AWS_MANAGED,
+        // AWS-owned key: encrypted at rest with no KMS charges and no kms grants on readers and writers.
+        Encryption = TableEncryption.DEFAULT,
         RemovalPolicy = RemovalPolicy.RETAIN,
         TimeToLiveAttribute = timeToLiveAttribute,
     };
