@@ -10,7 +10,7 @@ public sealed class IamPolicyTests(SynthesizedStack sut)
     /// The only actions allowed on Resource "*", each because AWS (or CDK's own handler) leaves no
     /// narrower choice. docs/deployment.md lists the same set with the reasons.
     /// </summary>
-    private static HashSet<string> ActionsThatRequireWildcardResource { get; } =
+    internal static HashSet<string> ActionsThatRequireWildcardResource { get; } =
     [
         // Registry login: the API has no resource; the pulls themselves are scoped to the asset repository.
         "ecr:GetAuthorizationToken",
