@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The KPI job container (docs/architecture.md): `kpi-job transform --bucket <bucket> --manifest <key>`,
 # the arguments arriving as the ECS container override Command.
 # Build from the repository root: docker build -f docker/kpi-job.Dockerfile .

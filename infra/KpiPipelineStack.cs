@@ -10,9 +10,17 @@ namespace KpiPipeline.Infra;
 /// </summary>
 public sealed class KpiPipelineStack : Stack
 {
+    /// <summary>Every resource carries it, so Cost Explorer can show what the pipeline costs.</summary>
+    public const string CostAllocationTag = "project";
+    public const string CostAllocationTagValue = "kpi-pipeline";
+
     public KpiPipelineStack(Construct scope, string id, PipelineSettings settings, IStackProps? props = null)
-        : base(scope, id, props ?? new StackProps { Description = "E-commerce KPI pipeline: S3 lake, Lambda aggregator, Step Functions, Fargate validator and KPI job, DynamoDB KPI tables" })
+        : base(scope, id, props)
     {
+        TemplateOptions.Description =
+            "E-commerce KPI pipeline: S3 lake, Lambda aggregator, Step Functions, Fargate validator and KPI job, DynamoDB KPI tables";
+        Amazon.CDK.Tags.Of(this).Add(CostAllocationTag, CostAllocationTagValue);
+
         var lake = new DataLake(this, "Lake", new DataLakeProps());
         var tracking = new BatchTracking(this, "Tracking");
         var kpis = new KpiTables(this, "Kpis");

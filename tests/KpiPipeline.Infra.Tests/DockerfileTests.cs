@@ -68,7 +68,7 @@ public sealed partial class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void BaseImages_Synthesized_AreMicrosoftDotnet10PinnedToAPatch(string name)
+    public void BaseImages_BothStages_AreMicrosoftDotnet10PinnedToAPatch(string name)
     {
         var images = Read(name).BaseImages.ToList();
 

@@ -63,6 +63,17 @@ public sealed class TableTests(SynthesizedStack sut)
     }
 
     [Fact]
+    public void Tables_Synthesized_CarryTheCostAllocationTag() =>
+        sut.Template.AllResourcesProperties("AWS::DynamoDB::Table", new Dictionary<string, object>
+        {
+            ["Tags"] = Match.ArrayWith([new Dictionary<string, object>
+            {
+                ["Key"] = KpiPipelineStack.CostAllocationTag,
+                ["Value"] = KpiPipelineStack.CostAllocationTagValue,
+            }]),
+        });
+
+    [Fact]
     public void LockTable_Synthesized_ExpiresLeasesThroughTtlOnExpiresAt()
     {
         var locks = sut.Json.ResourceOfOutput(OutputNames.LockTableName);
