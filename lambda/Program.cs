@@ -1,1 +1,3 @@
-return 0;
+using KpiPipeline.Lambda;
+
+return await InvokeCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
