@@ -67,7 +67,7 @@ internal sealed record ExpectedFiles(string BatchId, IReadOnlySet<string> Orders
             var key = text.Contains('/', StringComparison.Ordinal) ? text : folder + text;
             var route = KeyRouter.Route(key, batchDate);
             if (route.Kind != RouteKind.DailyFile || route.Dataset != dataset || route.BatchDate != batchDate || route.Undated)
-                throw new InvalidEventException($"{path} '{text}' is not a {dataset.Folder()} file of batch {LakeLayout.FormatDate(batchDate)} (expected {folder}<name>.csv).");
+                throw new InvalidEventException($"{path} '{text}' is not a CSV file of {folder} (a name, or a full key {folder}<name>.csv).");
             keys.Add(key);
         }
         return keys;
