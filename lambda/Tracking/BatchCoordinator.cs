@@ -102,7 +102,7 @@ internal sealed class BatchCoordinator(
             Log.BatchQuiet(logger, state.BatchId, state.Revision, readiness.Reason);
         else
             Log.BatchWaiting(logger, state.BatchId, state.Revision, readiness.Status, readiness.Reason);
-        if (state.Status != readiness.Status)
+        if (state.Status != readiness.Status || state.StatusReason != readiness.Reason)
             await tracker.TrySetStatusAsync(state, readiness.Status, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
         outcomes.Add(new BatchOutcome(state.BatchId, Decisions.Waiting, Reason: readiness.Reason));
         return outcomes;

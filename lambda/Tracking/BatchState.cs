@@ -36,6 +36,7 @@ internal sealed record BatchState(
     IReadOnlySet<string> ClaimedOrderItemsKeys,
     string? ProductsKey,
     string? Status,
+    string? StatusReason,
     DateTimeOffset? LastArrival)
 {
     public bool HasExpectedFiles => ExpectedHash is not null;
@@ -63,6 +64,7 @@ internal sealed record BatchState(
             ClaimedOrderItemsKeys: Set(item, TrackerAttributes.ClaimedOrderItemsKeys),
             ProductsKey: String(item, TrackerAttributes.ProductsKey),
             Status: String(item, TrackerAttributes.Status),
+            StatusReason: String(item, TrackerAttributes.StatusReason),
             LastArrival: Time(item, TrackerAttributes.LastArrival));
     }
 
