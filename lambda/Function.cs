@@ -52,7 +52,7 @@ public sealed class Function
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<Function>();
         _tracker = new BatchFileTracker(dynamoDb, settings.TrackerTable);
-        _coordinator = new BatchCoordinator(_tracker, storeForBucket, starter, timeProvider, _logger);
+        _coordinator = new BatchCoordinator(_tracker, storeForBucket, starter, timeProvider, settings.InvocationBudget, _logger);
     }
 
     /// <summary>

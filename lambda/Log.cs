@@ -53,7 +53,7 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Information, "Batch {BatchId}: up to date (version {Version} started with every file recorded)")]
     public static partial void BatchUpToDate(ILogger logger, string batchId, int version);
 
-    [LoggerMessage(17, LogLevel.Warning, "Batch {BatchId}: version {Version} was claimed at {ClaimedAt} but never recorded as started; starting it again under the same name")]
+    [LoggerMessage(17, LogLevel.Warning, "Batch {BatchId}: version {Version} was claimed at {ClaimedAt} and its claimer has stopped without recording a start; starting it under the same name")]
     public static partial void ResumingClaim(ILogger logger, string batchId, int version, DateTimeOffset? claimedAt);
 
     [LoggerMessage(18, LogLevel.Warning, "Batch {BatchId} is stale: no file for {QuietMinutes:F0} minutes and {Reason}")]
@@ -73,6 +73,9 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Information, "Batch {BatchId} revision {Revision}: waiting ({Reason}), within the quiet period")]
     public static partial void BatchQuiet(ILogger logger, string batchId, long revision, string reason);
+
+    [LoggerMessage(24, LogLevel.Information, "Batch {BatchId}: version {Version} was claimed {AgeSeconds:F0} s ago and is being started by its claimer")]
+    public static partial void StartInProgress(ILogger logger, string batchId, int version, double ageSeconds);
 
     [LoggerMessage(30, LogLevel.Information, "Lock {LockId}: acquired by {Owner} until {ExpiresAt}")]
     public static partial void LockAcquired(ILogger logger, string lockId, string owner, long expiresAt);

@@ -17,6 +17,7 @@ internal static class Decisions
 {
     public const string Started = "started";
     public const string Restarted = "restarted";
+    public const string StartInProgress = "start_in_progress";
     public const string ReleasedIncomplete = "released_incomplete";
     public const string Waiting = "waiting";
     public const string Stale = "stale";
@@ -36,6 +37,7 @@ internal sealed class BatchCoordinator(
     Func<string, IObjectStore> storeForBucket,
     IExecutionStarter starter,
     TimeProvider timeProvider,
+    TimeSpan claimOrphanedAfter,
     ILogger logger)
 {
     /// <param name="productsKey">The products master data key when it has arrived.</param>
@@ -45,10 +47,21 @@ internal sealed class BatchCoordinator(
         var outcomes = new List<BatchOutcome>();
         if (state.HasUnstartedClaim)
         {
-            // A claim whose start was never recorded: its claimer crashed, or is still starting it. Starting
-            // the same name again is harmless either way, and it is how a retried event finishes the work.
-            Log.ResumingClaim(logger, state.BatchId, state.Version, state.ClaimedAt);
-            outcomes.Add(await StartClaimedAsync(state, Decisions.Restarted, cancellationToken).ConfigureAwait(false));
+            // A claim whose start was never recorded: its claimer is still starting it, or it died. Starting
+            // the same name again would be harmless either way; waiting until the claimer's invocation
+            // budget has surely run out only saves duplicate requests. After that, any invocation (a
+            // retried event, a duplicate, the sweeper) finishes the work.
+            var age = timeProvider.GetUtcNow() - (state.ClaimedAt ?? DateTimeOffset.MinValue);
+            if (age < claimOrphanedAfter)
+            {
+                Log.StartInProgress(logger, state.BatchId, state.Version, age.TotalSeconds);
+                outcomes.Add(new BatchOutcome(state.BatchId, Decisions.StartInProgress, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version)));
+            }
+            else
+            {
+                Log.ResumingClaim(logger, state.BatchId, state.Version, state.ClaimedAt);
+                outcomes.Add(await StartClaimedAsync(state, Decisions.Restarted, cancellationToken).ConfigureAwait(false));
+            }
         }
         if (!state.HasUnclaimedWork)
         {

@@ -1,4 +1,5 @@
 using KpiPipeline.Lambda.Events;
+using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
 using Microsoft.Extensions.Logging;
@@ -199,6 +200,8 @@ public sealed class FunctionTests(DynaliteFixture fixture)
         await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.OrderItems(Batch)));
         var claimed = await sut.BatchAsync(Batch);
         Assert.Equal((1, 0, BatchStatus.Claimed), (claimed.Version, claimed.StartedVersion, claimed.Status));
+        // Lambda retries a failed asynchronous invocation a minute or more later.
+        sut.Clock.Advance(TimeSpan.FromMinutes(1) + sut.Settings.InvocationBudget);
 
         var retry = await sut.HandleAsync(Keys.OrderItems(Batch));
 
@@ -215,12 +218,27 @@ public sealed class FunctionTests(DynaliteFixture fixture)
         await sut.HandleAsync(Keys.Products, Keys.Orders(Batch));
         await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.OrderItems(Batch)));
         var manifestBefore = await File.ReadAllTextAsync(sut.Lake.Describe("batches/2024-01-01/v0001.json"));
+        sut.Clock.Advance(TimeSpan.FromMinutes(1) + sut.Settings.InvocationBudget);
 
         await sut.HandleAsync(Keys.OrderItems(Batch));
 
         Assert.Equal((1, 2), (sut.Recorder.Started.Count, sut.Recorder.Calls));
         Assert.Contains(sut.Logs.Lines, l => l.EventId == 15);
         Assert.Equal(manifestBefore, await File.ReadAllTextAsync(sut.Lake.Describe("batches/2024-01-01/v0001.json")));
+    }
+
+    [Fact]
+    public async Task HandleAsync_DuplicateWhileTheClaimIsFresh_LeavesTheStartToTheClaimer()
+    {
+        await using var sut = await CreateSut(recorder => new CrashingStarter(recorder));
+        await sut.HandleAsync(Keys.Products, Keys.Orders(Batch));
+        await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.OrderItems(Batch)));
+        sut.Clock.Advance(sut.Settings.InvocationBudget - TimeSpan.FromSeconds(1));
+
+        var duplicate = await sut.HandleAsync(Keys.OrderItems(Batch));
+
+        Assert.Equal(("start_in_progress", 1), ((string?)duplicate["batches"]![0]!["decision"], (int?)duplicate["batches"]![0]!["version"]));
+        Assert.Equal(0, sut.Recorder.Calls);
     }
 
     private async Task<string?> StatusReasonAsync(LambdaSut sut)
@@ -230,5 +248,5 @@ public sealed class FunctionTests(DynaliteFixture fixture)
         return item.Item.TryGetValue("status_reason", out var reason) ? reason.S : null;
     }
 
-    private Task<LambdaSut> CreateSut(Func<RecordingStarter, Execution.IExecutionStarter>? starter = null) => LambdaSut.CreateAsync(fixture, starter);
+    private Task<LambdaSut> CreateSut(Func<RecordingStarter, IExecutionStarter>? starter = null) => LambdaSut.CreateAsync(fixture, starter);
 }

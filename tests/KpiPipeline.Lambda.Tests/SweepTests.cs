@@ -1,3 +1,4 @@
+using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
 using Microsoft.Extensions.Logging;
@@ -76,6 +77,7 @@ public sealed class SweepTests(DynaliteFixture fixture)
     {
         await using var sut = await CreateSut(recorder => new CrashingStarter(recorder));
         await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.Products, Keys.Orders(Batch), Keys.OrderItems(Batch)));
+        sut.Clock.Advance(TimeSpan.FromMinutes(5) + sut.Settings.InvocationBudget);
 
         var result = await sut.SweepAsync();
         var second = await sut.SweepAsync();
@@ -112,6 +114,6 @@ public sealed class SweepTests(DynaliteFixture fixture)
         Assert.Equal(1, sut.Recorder.Calls);
     }
 
-    private Task<LambdaSut> CreateSut(Func<RecordingStarter, Execution.IExecutionStarter>? starter = null) =>
+    private Task<LambdaSut> CreateSut(Func<RecordingStarter, IExecutionStarter>? starter = null) =>
         LambdaSut.CreateAsync(fixture, starter, StaleAfter);
 }
