@@ -74,6 +74,12 @@ public sealed class DateLockFunction
             var result = await body(request, budget.Token).ConfigureAwait(false);
             return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
         }
+        catch (InvalidEventException e)
+        {
+            // An expected failure: the message locates the problem, a stack trace would add nothing.
+            Log.InvalidInput(_logger, handler, e.Message);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Log.InvocationFailed(_logger, handler, e.Message, e);

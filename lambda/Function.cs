@@ -78,6 +78,12 @@ public sealed class Function
             var result = await body(input, budget.Token).ConfigureAwait(false);
             return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
         }
+        catch (InvalidEventException e)
+        {
+            // An expected failure: the message locates the problem, a stack trace would add nothing.
+            Log.InvalidInput(_logger, handler, e.Message);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Logged here with the exception object, then rethrown: the invocation fails, so Lambda

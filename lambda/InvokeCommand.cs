@@ -48,6 +48,8 @@ internal static class InvokeCommand
             await using (input.ConfigureAwait(false))
             {
                 var output = await handlers[handler](input).ConfigureAwait(false);
+                // The console logger writes from a queue; drain it so the result comes after the log lines.
+                LambdaRuntime.FlushLogs();
                 await using (output.ConfigureAwait(false))
                 {
                     using var reader = new StreamReader(output);
@@ -60,7 +62,8 @@ internal static class InvokeCommand
             or AmazonServiceException or AmazonClientException or HttpRequestException or IOException
             or InvalidDataException or AggregateException or OperationCanceledException)
         {
-            // One line, no stack trace: the handler has already logged the exception with its details.
+            // One line, no stack trace, after the log lines: the handler has logged the details.
+            LambdaRuntime.FlushLogs();
             await stderr.WriteLineAsync($"error: {handler} failed: {OneLine(e.Message)}").ConfigureAwait(false);
             return HandlerFailed;
         }

@@ -27,6 +27,13 @@ internal sealed class LambdaRuntime
 
     public static LambdaRuntime Shared => Instance.Value;
 
+    /// <summary>Writes out buffered log lines; the local invoke calls it before the process exits.</summary>
+    public static void FlushLogs()
+    {
+        if (Instance.IsValueCreated)
+            Instance.Value.LoggerFactory.Dispose();
+    }
+
     public LambdaSettings Settings { get; }
 
     public IAmazonDynamoDB DynamoDb { get; }

@@ -89,6 +89,9 @@ internal static partial class Log
     [LoggerMessage(33, LogLevel.Warning, "Lock {LockId}: {Owner} does not hold it (expired and taken over, or already released); nothing released")]
     public static partial void LockNotHeld(ILogger logger, string lockId, string owner);
 
+    [LoggerMessage(41, LogLevel.Error, "Invocation of {Handler} rejected its input: {Message}")]
+    public static partial void InvalidInput(ILogger logger, string handler, string message);
+
     [LoggerMessage(40, LogLevel.Error, "Invocation of {Handler} failed: {Message}")]
     public static partial void InvocationFailed(ILogger logger, string handler, string message, Exception exception);
 }

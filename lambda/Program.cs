@@ -1,3 +1,10 @@
 using KpiPipeline.Lambda;
 
-return await InvokeCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+try
+{
+    return await InvokeCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+}
+finally
+{
+    LambdaRuntime.FlushLogs();
+}
