@@ -128,27 +128,27 @@ public sealed class Function
                     records.Add(new RecordOutcome(record.Key, "products"));
                     break;
                 case RouteKind.DailyFile:
-                {
-                    var batchId = route.BatchId!;
-                    if (route.Undated)
-                        Log.UndatedFile(_logger, record.Key, batchId);
-                    var (isNew, state) = await _tracker.RecordFileAsync(batchId, route.Dataset!.Value, record.Key, record.Bucket, now, cancellationToken).ConfigureAwait(false);
-                    if (isNew)
-                        Log.FileRecorded(_logger, record.Key, batchId, state.Revision);
-                    else
-                        Log.DuplicateFile(_logger, record.Key, batchId);
-                    touched[batchId] = state;
-                    records.Add(new RecordOutcome(record.Key, isNew ? "recorded" : "duplicate", batchId));
-                    break;
-                }
+                    {
+                        var batchId = route.BatchId!;
+                        if (route.Undated)
+                            Log.UndatedFile(_logger, record.Key, batchId);
+                        var (isNew, state) = await _tracker.RecordFileAsync(batchId, route.Dataset!.Value, record.Key, record.Bucket, now, cancellationToken).ConfigureAwait(false);
+                        if (isNew)
+                            Log.FileRecorded(_logger, record.Key, batchId, state.Revision);
+                        else
+                            Log.DuplicateFile(_logger, record.Key, batchId);
+                        touched[batchId] = state;
+                        records.Add(new RecordOutcome(record.Key, isNew ? "recorded" : "duplicate", batchId));
+                        break;
+                    }
                 case RouteKind.ExpectedFiles:
-                {
-                    var state = await _coordinator.RecordExpectedFilesAsync(
-                        _storeForBucket(record.Bucket), record.Bucket, record.Key, route.BatchDate!.Value, cancellationToken).ConfigureAwait(false);
-                    touched[state.BatchId] = state;
-                    records.Add(new RecordOutcome(record.Key, "expected_files", state.BatchId));
-                    break;
-                }
+                    {
+                        var state = await _coordinator.RecordExpectedFilesAsync(
+                            _storeForBucket(record.Bucket), record.Bucket, record.Key, route.BatchDate!.Value, cancellationToken).ConfigureAwait(false);
+                        touched[state.BatchId] = state;
+                        records.Add(new RecordOutcome(record.Key, "expected_files", state.BatchId));
+                        break;
+                    }
                 default:
                     throw new InvalidOperationException($"Unhandled route {route.Kind}.");
             }
