@@ -70,6 +70,25 @@ public sealed class ConcurrencyTests(DynaliteFixture fixture, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task HandleAsync_CrashBetweenClaimAndStartThenConcurrentRetries_ExactlyOneStart()
+    {
+        await using var sut = await LambdaSut.CreateAsync(fixture, _ => new CrashingStarter(SignedStarters.For(_fake)));
+        await sut.HandleAsync(Keys.Products, Keys.Orders(Batches[0]));
+        await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.OrderItems(Batches[0])));
+        Assert.Equal(0, _fake.Requests);
+        sut.Clock.Advance(TimeSpan.FromMinutes(1) + sut.Settings.InvocationBudget);
+
+        // Lambda's retry, S3's duplicate deliveries and the products file again, all at once.
+        var retries = Enumerable.Repeat(Keys.OrderItems(Batches[0]), 10).Concat(Enumerable.Repeat(Keys.Orders(Batches[0]), 5)).Append(Keys.Products);
+        await Task.WhenAll(retries.Select(key => Task.Run(() => sut.HandleAsync(key))));
+
+        Assert.Empty(_fake.Problems);
+        Assert.Equal([$"{Batches[0]}-v1"], _fake.Executions.Keys);
+        var state = await sut.BatchAsync(Batches[0]);
+        Assert.Equal((1, 1), (state.Version, state.StartedVersion));
+    }
+
     /// <summary>Every file of every batch at least once, duplicates to make up 200 events, shuffled; products last.</summary>
     private static (List<string> Daily, List<string> Products) Deliveries()
     {
