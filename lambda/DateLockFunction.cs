@@ -80,6 +80,11 @@ public sealed class DateLockFunction
             Log.InvalidInput(_logger, handler, e.Message);
             throw;
         }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            Log.BudgetExhausted(_logger, handler, _settings.InvocationBudget.TotalSeconds);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Log.InvocationFailed(_logger, handler, e.Message, e);

@@ -84,6 +84,11 @@ public sealed class Function
             Log.InvalidInput(_logger, handler, e.Message);
             throw;
         }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            Log.BudgetExhausted(_logger, handler, _settings.InvocationBudget.TotalSeconds);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Logged here with the exception object, then rethrown: the invocation fails, so Lambda
