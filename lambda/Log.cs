@@ -77,6 +77,9 @@ internal static partial class Log
     [LoggerMessage(24, LogLevel.Information, "Batch {BatchId}: version {Version} was claimed {AgeSeconds:F0} s ago and is being started by its claimer")]
     public static partial void StartInProgress(ILogger logger, string batchId, int version, double ageSeconds);
 
+    [LoggerMessage(25, LogLevel.Information, "Batch {BatchId}: version {Version} already has every file, so the new revision needs no run (recorded: {Acknowledged})")]
+    public static partial void NothingNewToRun(ILogger logger, string batchId, int version, bool acknowledged);
+
     [LoggerMessage(30, LogLevel.Information, "Lock {LockId}: acquired by {Owner} until {ExpiresAt}")]
     public static partial void LockAcquired(ILogger logger, string lockId, string owner, long expiresAt);
 

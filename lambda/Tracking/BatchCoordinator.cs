@@ -87,6 +87,18 @@ internal sealed class BatchCoordinator(
             }
         }
 
+        if (readiness.IsReady && state.Version > 0 && state.OrdersKeys.SetEquals(state.ClaimedOrdersKeys) && state.OrderItemsKeys.SetEquals(state.ClaimedOrderItemsKeys))
+        {
+            // Only the expected-files list changed, and the latest version already has every file: running
+            // the same files again would change nothing.
+            var acknowledged = await tracker.TryAcknowledgeAsync(state, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            Log.NothingNewToRun(logger, state.BatchId, state.Version, acknowledged);
+            outcomes.Add(acknowledged
+                ? new BatchOutcome(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version), "the latest version already has every file")
+                : new BatchOutcome(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded"));
+            return outcomes;
+        }
+
         if (readiness.IsReady)
         {
             outcomes.Add(await ClaimAndStartAsync(state, productsKey!, Decisions.Started, cancellationToken).ConfigureAwait(false));

@@ -153,6 +153,21 @@ public sealed class FunctionTests(DynaliteFixture fixture)
     }
 
     [Fact]
+    public async Task HandleAsync_ExpectedFilesListAfterARunThatHadEveryFile_NoSecondRun()
+    {
+        await using var sut = await CreateSut();
+        await sut.HandleAsync(Keys.Products, Keys.Orders(Batch), Keys.OrderItems(Batch));
+        await sut.UploadAsync(Keys.ExpectedFiles(Batch), """{"orders_keys": ["part-0000.csv"], "order_items_keys": ["part-0000.csv"]}""");
+
+        var result = await sut.HandleAsync(Keys.ExpectedFiles(Batch));
+
+        Assert.Equal(("up_to_date", 1), ((string?)result["batches"]![0]!["decision"], (int?)result["batches"]![0]!["version"]));
+        Assert.Equal(1, sut.Recorder.Calls);
+        var state = await sut.BatchAsync(Batch);
+        Assert.Equal((state.Revision, 1), (state.ClaimedRevision, state.Version));
+    }
+
+    [Fact]
     public async Task HandleAsync_InvalidExpectedFilesList_FailsNamingTheObjectAndTheProblem()
     {
         await using var sut = await CreateSut();
