@@ -58,7 +58,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_S3EventAgainstDynalite_RecordsTheFileAndPrintsOnlyTheResultJson()
     {
-        var table = await fixture.NewTableAsync("tracker", "BatchId");
+        var table = await fixture.CreateTrackerTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "s3-event", "--event", S3Events.FixturePath("s3-put.json")], ("TRACKER_TABLE", table));
 
@@ -71,7 +71,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_AcquireLockAgainstDynalite_PrintsTheLease()
     {
-        var table = await fixture.NewTableAsync("locks", "LockId");
+        var table = await fixture.CreateLockTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "acquire-lock", "--event", S3Events.FixturePath("lock-acquire.json")], ("LOCK_TABLE", table));
 
@@ -84,7 +84,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_MalformedEvent_ExitCode1WithTheProblemAndNoStackTrace()
     {
-        var table = await fixture.NewTableAsync("tracker", "BatchId");
+        var table = await fixture.CreateTrackerTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--event", S3Events.FixturePath(Path.Combine("malformed", "record-without-key.json"))], ("TRACKER_TABLE", table));
 

@@ -107,8 +107,14 @@ public sealed class DynaliteFixture : IAsyncLifetime
         new BasicAWSCredentials(AccessKeyId, SecretAccessKey),
         new AmazonDynamoDBConfig { ServiceURL = DynamoDbUrl.ToString(), AuthenticationRegion = Region });
 
+    /// <summary>A new, empty tracker table (partition key <c>BatchId</c>), named like the shared fixture's.</summary>
+    public Task<string> CreateTrackerTableAsync() => NewTableAsync("tracker", "BatchId");
+
+    /// <summary>A new, empty lock table (partition key <c>LockId</c>).</summary>
+    public Task<string> CreateLockTableAsync() => NewTableAsync("locks", "LockId");
+
     /// <summary>Creates a table with a string partition key and returns once it is ACTIVE.</summary>
-    public async Task<string> NewTableAsync(string prefix, string keyName)
+    private async Task<string> NewTableAsync(string prefix, string keyName)
     {
         var name = NewName(prefix);
         using var client = CreateDynamoDbClient();

@@ -167,7 +167,7 @@ public sealed class DateLockFunctionTests(DynaliteFixture fixture)
 
     private async Task<(DateLockFunction Sut, ManualTimeProvider Clock)> CreateSut()
     {
-        var table = await fixture.NewTableAsync("locks", "LockId");
+        var table = await fixture.CreateLockTableAsync();
         var clock = new ManualTimeProvider(Now);
         var settings = new LambdaSettings { LockTable = table, InvocationBudget = TimeSpan.FromMinutes(5) };
         return (new DateLockFunction(fixture.CreateDynamoDbClient(), settings, clock, new ListLoggerFactory()), clock);
