@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
@@ -18,7 +19,13 @@ public sealed class DateLockFunction
     /// <summary>A lease longer than a day is a mistake in the caller, not a long run.</summary>
     public const int MaxLeaseSeconds = 86_400;
 
-    private static readonly JsonSerializerOptions OutputJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // Relaxed escaping: the output is read by people and Step Functions, never embedded in HTML, and keys
+    // such as "a+b.csv" should read as they are.
+    private static readonly JsonSerializerOptions OutputJson = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly DateLock _lock;
     private readonly LambdaSettings _settings;

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
@@ -16,7 +17,13 @@ namespace KpiPipeline.Lambda;
 /// </summary>
 public sealed class Function
 {
-    private static readonly JsonSerializerOptions OutputJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // Relaxed escaping: the output is read by people and Step Functions, never embedded in HTML, and keys
+    // such as "a+b.csv" should read as they are.
+    private static readonly JsonSerializerOptions OutputJson = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly BatchFileTracker _tracker;
     private readonly BatchCoordinator _coordinator;

@@ -88,9 +88,10 @@ public sealed class FunctionTests(DynaliteFixture fixture)
     {
         await using var sut = await CreateSut();
 
-        var result = await sut.HandleAsync(S3Events.Fixture("s3-multipart-encoded.json"));
+        await using var output = await sut.Function.HandleAsync(S3Events.Fixture("s3-multipart-encoded.json"));
+        var text = await new StreamReader(output).ReadToEndAsync();
 
-        Assert.Equal("raw/order_items/2024-01-01/part 0001 (retry)+1.csv", (string?)result["records"]![0]!["key"]);
+        Assert.Contains("\"key\":\"raw/order_items/2024-01-01/part 0001 (retry)+1.csv\"", text, StringComparison.Ordinal);
         Assert.Equal(["raw/order_items/2024-01-01/part 0001 (retry)+1.csv"], (await sut.BatchAsync(Batch)).OrderItemsKeys);
     }
 
