@@ -117,8 +117,10 @@ internal sealed class BatchCoordinator(
                 outcomes.Add(await ClaimAndStartAsync(state, productsKey!, Decisions.ReleasedIncomplete, cancellationToken).ConfigureAwait(false));
                 return outcomes;
             }
+            // Logged on every sweep while it lasts (an alarm can count these lines); written once.
             Log.BatchStale(logger, state.BatchId, quiet.TotalMinutes, readiness.Reason);
-            await tracker.TrySetStatusAsync(state, BatchStatus.Stale, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
+            if (state.Status != BatchStatus.Stale || state.StatusReason != readiness.Reason)
+                await tracker.TrySetStatusAsync(state, BatchStatus.Stale, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
             outcomes.Add(new BatchOutcome(state.BatchId, Decisions.Stale, Reason: readiness.Reason));
             return outcomes;
         }
