@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -8,8 +9,8 @@ namespace KpiPipeline.Lambda.Tests;
 /// with the products master data last. Each test counts the executions that a loopback Step Functions
 /// saw started through the real signed client.
 /// </summary>
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class ConcurrencyTests(DynaliteFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class ConcurrencyTests(EmulatorFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Events = 200;
     private const int ProductsEvents = 10;

@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
@@ -6,8 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda.Tests;
 
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class FunctionTests(DynaliteFixture fixture)
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class FunctionTests(EmulatorFixture fixture)
 {
     private const string Batch = "2024-01-01";
 
