@@ -19,14 +19,6 @@ public sealed class DateLockFunction
     /// <summary>A lease longer than a day is a mistake in the caller, not a long run.</summary>
     public const int MaxLeaseSeconds = 86_400;
 
-    // Relaxed escaping: the output is read by people and Step Functions, never embedded in HTML, and keys
-    // such as "a+b.csv" should read as they are.
-    private static readonly JsonSerializerOptions OutputJson = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     private readonly DateLock _lock;
     private readonly LambdaSettings _settings;
     private readonly TimeProvider _timeProvider;
@@ -71,33 +63,9 @@ public sealed class DateLockFunction
         return result;
     });
 
-    private async Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        using var budget = new CancellationTokenSource(_settings.InvocationBudget, _timeProvider);
-        try
-        {
-            var request = await LockRequest.ParseAsync(input, budget.Token).ConfigureAwait(false);
-            var result = await body(request, budget.Token).ConfigureAwait(false);
-            return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
-        }
-        catch (InvalidEventException e)
-        {
-            // An expected failure: the message locates the problem, a stack trace would add nothing.
-            Log.InvalidInput(_logger, handler, e.Message);
-            throw;
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested)
-        {
-            Log.BudgetExhausted(_logger, handler, _settings.InvocationBudget.TotalSeconds);
-            throw;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.InvocationFailed(_logger, handler, e.Message, e);
-            throw;
-        }
-    }
+    private Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body) =>
+        HandlerInvocation.RunAsync(handler, input, _settings, _timeProvider, _logger, async (stream, token) =>
+            await body(await LockRequest.ParseAsync(stream, token).ConfigureAwait(false), token).ConfigureAwait(false));
 
     private sealed record LockRequest(string BatchId, string Owner, long? LeaseSeconds)
     {
