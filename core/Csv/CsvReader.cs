@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace KpiPipeline.Csv;
 
@@ -108,6 +109,7 @@ public sealed class CsvReader : IDisposable
     /// <summary>The field's content with surrounding quotes removed and doubled quotes undone.</summary>
     public ReadOnlySpan<byte> this[int index]
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount);
@@ -175,6 +177,7 @@ public sealed class CsvReader : IDisposable
     }
 
     /// <summary>Parses one record from the buffer; false when more input is needed (or the input is exhausted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParseRecord()
     {
         if (_atStart)
@@ -243,6 +246,7 @@ public sealed class CsvReader : IDisposable
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SplitUnquoted(int from, int length)
     {
         var fields = 0;
@@ -269,6 +273,7 @@ public sealed class CsvReader : IDisposable
         FieldCount = fields;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParseQuoted()
     {
         var span = _buffer.AsSpan(_start, _end - _start);

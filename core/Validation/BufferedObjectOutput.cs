@@ -10,7 +10,7 @@ namespace KpiPipeline.Validation;
 /// </summary>
 internal sealed class BufferedObjectOutput : IAsyncDisposable
 {
-    private const int FlushThreshold = 256 * 1024;
+    private const int FlushThreshold = 1024 * 1024;
     private static readonly byte[] QuoteChars = [(byte)'"', (byte)',', (byte)'\n', (byte)'\r'];
 
     private readonly IObjectWriter _writer;
