@@ -15,7 +15,9 @@ internal static class ValidatorApp
     public const int Failure = 1;
     public const int Rejected = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, TimeProvider? clock = null)
+    /// <param name="storeFactory">Tests substitute the store; by default a local folder or S3 via <see cref="AwsClients"/>.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken,
+        TimeProvider? clock = null, Func<ValidateCommand, IObjectStore>? storeFactory = null)
     {
         var (command, error) = CommandLine.Parse(args);
         if (command is null)
@@ -30,13 +32,14 @@ internal static class ValidatorApp
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         return command switch
         {
-            ValidateCommand validate => await ValidateAsync(validate, stdout, stderr, loggerFactory, clock ?? TimeProvider.System, cancellationToken).ConfigureAwait(false),
+            ValidateCommand validate => await ValidateAsync(validate, stdout, stderr, loggerFactory, clock ?? TimeProvider.System, storeFactory, cancellationToken).ConfigureAwait(false),
             BenchCommand bench => await Bench.RunAsync(bench, stdout, cancellationToken).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"Unhandled command {command}."),
         };
     }
 
-    private static async Task<int> ValidateAsync(ValidateCommand command, TextWriter stdout, TextWriter stderr, ILoggerFactory loggers, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<int> ValidateAsync(ValidateCommand command, TextWriter stdout, TextWriter stderr, ILoggerFactory loggers, TimeProvider clock,
+        Func<ValidateCommand, IObjectStore>? storeFactory, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger<BatchValidator>();
         var options = new ValidationOptions();
@@ -44,8 +47,9 @@ internal static class ValidatorApp
             options = options with { MaxRejectedFraction = fraction };
         if (command.MaxFileBytes is { } bytes)
             options = options with { MaxFileBytes = bytes };
-        using var s3 = command.Bucket is null ? null : AwsClients.CreateS3();
-        IObjectStore store = s3 is null ? new LocalObjectStore(command.Lake!) : new S3ObjectStore(s3, command.Bucket!);
+        using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
+        var store = storeFactory?.Invoke(command)
+            ?? (s3 is null ? new LocalObjectStore(command.Lake!) : new S3ObjectStore(s3, command.Bucket!));
         try
         {
             var result = await new BatchValidator(store, options, clock, logger).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);

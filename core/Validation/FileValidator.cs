@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -186,8 +187,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         if (defects <= options.MaxRejectedFraction * tally.RowsRead)
             return null;
         return new Violation(ValidationRules.RejectedFractionExceeded, 0, null,
-            $"at most {options.MaxRejectedFraction:P1} of rows rejected",
-            $"{defects} of {tally.RowsRead} rows ({(double)defects / tally.RowsRead:P1})");
+            string.Create(CultureInfo.InvariantCulture, $"at most {options.MaxRejectedFraction * 100:0.0#}% of rows rejected"),
+            string.Create(CultureInfo.InvariantCulture, $"{defects} of {tally.RowsRead} rows ({100.0 * defects / tally.RowsRead:0.0#}%)"));
     }
 
     private async Task<FileValidationResult> QuarantineAsync(string rawKey, LakeFile file, Violation error, Tally tally, bool rejectsCommitted, CancellationToken cancellationToken)
