@@ -154,7 +154,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             return (null, NotText(reader));
         if (reader.Problem != CsvRecordProblem.None)
             return (null, new Violation(ValidationRules.MalformedHeader, line, null, ValidationRules.MalformedHeader.Expected, $"{reader.Problem}: {RowChecker.Found(reader.RawRecord)}"));
-        if (reader.RawRecord.Contains((byte)'\r'))
+        // A CR before the end: lines end in CR alone. (One CR at the very end is "\r\r\n", which header matching trims.)
+        if (reader.RawRecord[..^1].Contains((byte)'\r'))
             return (null, new Violation(ValidationRules.BareCarriageReturns, line, null, ValidationRules.BareCarriageReturns.Expected, "carriage returns without line feeds in the first line"));
 
         var schema = Schemas.For(dataset);
