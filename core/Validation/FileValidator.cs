@@ -36,15 +36,30 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         var checkpoint = keys.Mark();
         var checker = new RowChecker(binding!, reader.FieldCount, options, validationTime, batchDate, keys);
+        // Size the key table for the file up front (a row is rarely under 40 bytes): one rebuild instead of one per doubling.
+        checker.OwnKeys.Reserve((int)Math.Min(int.MaxValue / 2, size / 40));
         var rejectsKey = LakeLayout.RejectsKey(file);
-        await using var good = await BufferedObjectOutput.CreateAsync(store, file.KeyIn(Stage.Validated), cancellationToken).ConfigureAwait(false);
+        var validatedKey = file.KeyIn(Stage.Validated);
+        BufferedObjectOutput? good = null;
         BufferedObjectOutput? rejects = null;
         try
         {
-            good.AppendLine(reader.RawRecord);
+            // Most files are clean, and a clean file's good output is the file itself: it is moved (or, for
+            // products, copied) as it is instead of being rewritten. Good rows are written only from the first
+            // rejected row on, after the clean prefix is copied. Leading blank lines would put a blank line
+            // where readers expect the header, so such a file is rewritten from the start.
+            var headerStart = reader.HadByteOrderMark ? 3 : 0;
+            if (tally.BlankLines > 0)
+            {
+                good = await BufferedObjectOutput.CreateAsync(store, validatedKey, cancellationToken).ConfigureAwait(false);
+                good.AppendLine(reader.RawRecord);
+            }
             Violation? fileError = null;
+            var nextStart = reader.BytesConsumed;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                var recordStart = nextStart;
+                nextStart = reader.BytesConsumed;
                 if (reader.IsBlank)
                 {
                     tally.BlankLines++;
@@ -63,12 +78,15 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     tally.Accepted++;
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
+                    if (good is null)
+                        continue;
                     good.AppendLine(reader.RawRecord);
                     if (good.ShouldFlush)
                         await good.FlushAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 tally.Reject(violation);
+                good ??= await StartGoodOutputAsync(rawKey, validatedKey, headerStart, recordStart, cancellationToken).ConfigureAwait(false);
                 if (rejects is null)
                 {
                     rejects = await BufferedObjectOutput.CreateAsync(store, rejectsKey, cancellationToken).ConfigureAwait(false);
@@ -94,21 +112,68 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
             // Good rows and rejects are committed before the raw object goes: a crash in between leaves the raw
             // file in place, and the re-run validates it again to the same result.
-            await good.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (good is not null)
+                await good.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (rejects is not null)
                 await rejects.CommitAsync(cancellationToken).ConfigureAwait(false);
             else
                 await DeleteIfExistsAsync(rejectsKey, cancellationToken).ConfigureAwait(false);
             await DeleteIfExistsAsync(LakeLayout.ErrorsKey(file), cancellationToken).ConfigureAwait(false);
-            if (file.Dataset != Dataset.Products)
+            if (file.Dataset == Dataset.Products)
+            {
+                // Products master data stays in raw/ for the other batches; validated/ gets its own copy.
+                if (good is null)
+                    await store.CopyAsync(rawKey, validatedKey, cancellationToken).ConfigureAwait(false);
+            }
+            else if (good is null)
+            {
+                await store.MoveAsync(rawKey, validatedKey, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
                 await store.DeleteAsync(rawKey, cancellationToken).ConfigureAwait(false);
-            return tally.ToResult(rawKey, file.Dataset, FileDisposition.Validated, file.KeyIn(Stage.Validated),
+            }
+            return tally.ToResult(rawKey, file.Dataset, FileDisposition.Validated, validatedKey,
                 rejects is null ? null : rejectsKey, errorsKey: null, fileError: null);
         }
         finally
         {
+            if (good is not null)
+                await good.DisposeAsync().ConfigureAwait(false);
             if (rejects is not null)
                 await rejects.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts the good output at the first rejected row: the header and every row before it were good, so
+    /// they are copied byte for byte from the raw object (a second read of that prefix only).
+    /// </summary>
+    private async Task<BufferedObjectOutput> StartGoodOutputAsync(string rawKey, string validatedKey, long from, long to, CancellationToken cancellationToken)
+    {
+        var output = await BufferedObjectOutput.CreateAsync(store, validatedKey, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var input = await store.OpenReadAsync(rawKey, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[64 * 1024];
+            var position = 0L;
+            while (position < to)
+            {
+                var read = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, to - position)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                    throw new IOException($"{store.Describe(rawKey)} became shorter while it was being validated.");
+                var start = (int)Math.Clamp(from - position, 0, read);
+                output.Append(buffer.AsSpan(start, read - start));
+                position += read;
+                if (output.ShouldFlush)
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return output;
+        }
+        catch
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
