@@ -36,8 +36,6 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         var checkpoint = keys.Mark();
         var checker = new RowChecker(binding!, reader.FieldCount, options, validationTime, batchDate, keys);
-        // Size the key table for the file up front (a row is rarely under 40 bytes): one rebuild instead of one per doubling.
-        checker.OwnKeys.Reserve((int)Math.Min(int.MaxValue / 2, size / 40));
         var rejectsKey = LakeLayout.RejectsKey(file);
         var validatedKey = file.KeyIn(Stage.Validated);
         BufferedObjectOutput? good = null;
@@ -177,6 +175,13 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         }
     }
 
+    /// <summary>Sizes a dataset's key tables for this many bytes of raw files (a row is rarely under 40 bytes).</summary>
+    public void ReserveKeys(Dataset dataset, long bytes)
+    {
+        var rows = (int)Math.Min(int.MaxValue / 2, bytes / 40);
+        keys.KeysOf(dataset, hasIdColumn: true).Reserve(rows);
+    }
+
     /// <summary>Claims the keys of a file an earlier run placed in <c>validated/</c> or <c>processed/</c>.</summary>
     public async Task<FileValidationResult> RegisterAsync(string rawKey, string location, LakeFile file, FileDisposition disposition, Action<string> unreadable, CancellationToken cancellationToken)
     {
@@ -308,7 +313,9 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
     }
 
     /// <summary>UTF-8 and no NUL bytes (which UTF-16 text and binary files are full of).</summary>
-    private static bool IsText(ReadOnlySpan<byte> record) => Utf8.IsValid(record) && !record.Contains((byte)0);
+    private static bool IsText(ReadOnlySpan<byte> record) =>
+        // Almost every row is printable ASCII: one vectorised scan settles it; only other rows pay for the full check.
+        record.IndexOfAnyExceptInRange((byte)1, (byte)0x7F) < 0 || (Utf8.IsValid(record) && !record.Contains((byte)0));
 
     private static Violation NotText(CsvReader reader)
     {

@@ -60,9 +60,6 @@ internal sealed class RowChecker
         }
     }
 
-    /// <summary>The table this file's keys go to.</summary>
-    public KeyTable OwnKeys => _ownKeys;
-
     /// <summary>True when the last accepted row was an order dated off the batch date.</summary>
     public bool LastRowOffDate { get; private set; }
 

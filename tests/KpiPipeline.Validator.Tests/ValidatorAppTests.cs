@@ -109,6 +109,15 @@ public sealed class ValidatorAppTests : IDisposable
         Assert.Empty(_stdout.ToString());
     }
 
+    [Fact]
+    public async Task RunAsync_BenchOnASmallBatch_PrintsThroughputAndPeakMemory()
+    {
+        var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--folder", Path.Combine(_lake.Root, "bench")]);
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"validation of 300 order items: median \d+ MB/s, best \d+ MB/s; peak working set \d+ MiB", _stdout.ToString());
+    }
+
     private Task<int> RunAsync(string[] args) =>
         ValidatorApp.RunAsync(args, _stdout, _stderr, CancellationToken.None, new FixedClock(TestLake.Now));
 
