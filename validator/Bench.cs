@@ -113,16 +113,16 @@ internal static class Bench
             {
                 await using (var output = new StreamWriter(writer.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
                 {
-                await output.WriteAsync("order_id,user_id,created_at,status,returned_at\n").ConfigureAwait(false);
-                if (rejectEarly)
-                    await output.WriteAsync("bad-order,u,not a date,Complete,\n").ConfigureAwait(false);
-                for (var o = firstOrder; o <= lastOrder; o++)
-                {
-                    var returned = random.Next(100) < 8;
-                    var time = $"{date}T{random.Next(24):D2}:{random.Next(60):D2}:{random.Next(60):D2}Z";
-                    await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"{o},{random.Next(1, 200_000)},{time},{(returned ? "Returned" : Statuses[random.Next(4)])},{(returned ? time : "")}\n")).ConfigureAwait(false);
-                }
+                    await output.WriteAsync("order_id,user_id,created_at,status,returned_at\n").ConfigureAwait(false);
+                    if (rejectEarly)
+                        await output.WriteAsync("bad-order,u,not a date,Complete,\n").ConfigureAwait(false);
+                    for (var o = firstOrder; o <= lastOrder; o++)
+                    {
+                        var returned = random.Next(100) < 8;
+                        var time = $"{date}T{random.Next(24):D2}:{random.Next(60):D2}:{random.Next(60):D2}Z";
+                        await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"{o},{random.Next(1, 200_000)},{time},{(returned ? "Returned" : Statuses[random.Next(4)])},{(returned ? time : "")}\n")).ConfigureAwait(false);
+                    }
                 }
                 await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -132,15 +132,15 @@ internal static class Bench
             {
                 await using (var output = new StreamWriter(writer.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
                 {
-                await output.WriteAsync("id,order_id,product_id,sale_price,quantity,status\n").ConfigureAwait(false);
-                if (rejectEarly)
-                    await output.WriteAsync("0,1,1,n/a,1,Complete\n").ConfigureAwait(false);
-                for (var i = firstItem; i <= lastItem; i++)
-                {
-                    var order = Math.Min(orders, ((i - 1) / ItemsPerOrder) + 1);
-                    await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"{i},{order},{random.Next(1, products + 1)},{random.Next(1, 300)}.{random.Next(100):D2},{random.Next(1, 4)},{Statuses[random.Next(5)]}\n")).ConfigureAwait(false);
-                }
+                    await output.WriteAsync("id,order_id,product_id,sale_price,quantity,status\n").ConfigureAwait(false);
+                    if (rejectEarly)
+                        await output.WriteAsync("0,1,1,n/a,1,Complete\n").ConfigureAwait(false);
+                    for (var i = firstItem; i <= lastItem; i++)
+                    {
+                        var order = Math.Min(orders, ((i - 1) / ItemsPerOrder) + 1);
+                        await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"{i},{order},{random.Next(1, products + 1)},{random.Next(1, 300)}.{random.Next(100):D2},{random.Next(1, 4)},{Statuses[random.Next(5)]}\n")).ConfigureAwait(false);
+                    }
                 }
                 await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
