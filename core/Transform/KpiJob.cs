@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using System.Text.Json.Serialization;
 using KpiPipeline.Contracts;
 using KpiPipeline.Kpis;
@@ -94,79 +95,111 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         return key;
     }
 
+    /// <summary>
+    /// Joins the batch's order items and hands the lines to a <see cref="CuratedBatchOutput"/> running on another
+    /// task: parsing and joining on one core, writing curated objects and aggregating on the other.
+    /// </summary>
     private async Task<Dictionary<DateOnly, long>> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
         Dictionary<string, string> categories, Dictionary<string, OrderFacts> orders, ILineSink? sink, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
+        var channel = Channel.CreateBounded<List<OrderLine>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        await using var output = new CuratedBatchOutput(store, manifest.BatchDate, sink);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var consumer = Task.Run(async () =>
+        {
+            try
+            {
+                await output.ConsumeAsync(channel.Reader, stop.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false); // unblock the producer
+                throw;
+            }
+        }, CancellationToken.None);
+
+        Exception? joinError = null;
+        try
+        {
+            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, progress, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            joinError = e;
+        }
+        channel.Writer.TryComplete(joinError);
+        try
+        {
+            await consumer.ConfigureAwait(false);
+        }
+        catch when (joinError is not null and not OperationCanceledException)
+        {
+            // The writer stopped because the join failed: the join's error is the one to report.
+        }
+        if (joinError is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(joinError);
+        return await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, Dictionary<string, string> categories,
+        Dictionary<string, OrderFacts> orders, ChannelWriter<List<OrderLine>> lines, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        const int BatchSize = 1024;
         var totalBytes = 0L;
         foreach (var key in itemKeys)
         {
             await foreach (var info in store.ListAsync(key, cancellationToken).ConfigureAwait(false))
                 totalBytes += info.Key == key ? info.Size : 0;
         }
-        var outputs = new Dictionary<DateOnly, CuratedOutput>();
         var doneBytes = 0L;
-        try
+        var schema = Schemas.OrderItems;
+        int orderId = schema.IndexOf("order_id"), productId = schema.IndexOf("product_id"), salePrice = schema.IndexOf("sale_price"),
+            itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
+            returnedAt = schema.IndexOf("returned_at");
+        var rowKey = new StringBuilder();
+        var orderLookup = orders.GetAlternateLookup<ReadOnlySpan<char>>();
+        var productLookup = categories.GetAlternateLookup<ReadOnlySpan<char>>();
+        var batch = new List<OrderLine>(BatchSize);
+        foreach (var key in itemKeys)
         {
-            var schema = Schemas.OrderItems;
-            int orderId = schema.IndexOf("order_id"), productId = schema.IndexOf("product_id"), salePrice = schema.IndexOf("sale_price"),
-                itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
-                returnedAt = schema.IndexOf("returned_at");
-            var rowKey = new StringBuilder();
-            var orderLookup = orders.GetAlternateLookup<ReadOnlySpan<char>>();
-            var productLookup = categories.GetAlternateLookup<ReadOnlySpan<char>>();
-            foreach (var key in itemKeys)
+            using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
+            if (file is null)
+                continue;
+            var lastReported = 0L;
+            while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
-                if (file is null)
-                    continue;
-                var lastReported = 0L;
-                while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
+                // Keys come from the dictionaries, so no string is allocated per line for them.
+                if (!file.TryLookup(orderId, orderLookup, out var order, out var facts))
+                    throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
+                if (!file.TryLookup(productId, productLookup, out var product, out var category))
+                    throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
+                batch.Add(new OrderLine(
+                    facts.Date,
+                    manifest.BatchId,
+                    LineKey(file, itemId, rowKey),
+                    order,
+                    facts.UserId,
+                    product,
+                    category,
+                    file.Decimal(salePrice),
+                    file.Quantity(quantity),
+                    facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty));
+                if (batch.Count == BatchSize)
                 {
-                    // Keys come from the dictionaries, so no string is allocated per line for them.
-                    if (!file.TryLookup(orderId, orderLookup, out var order, out var facts))
-                        throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
-                    if (!file.TryLookup(productId, productLookup, out var product, out var category))
-                        throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
-                    var line = new OrderLine(
-                        facts.Date,
-                        manifest.BatchId,
-                        LineKey(file, itemId, rowKey),
-                        order,
-                        facts.UserId,
-                        product,
-                        category,
-                        file.Decimal(salePrice),
-                        file.Quantity(quantity),
-                        facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty);
-                    if (!outputs.TryGetValue(line.Date, out var output))
-                    {
-                        output = await CuratedOutput.CreateAsync(store, LakeLayout.CuratedKey(line.Date, manifest.BatchDate), cancellationToken).ConfigureAwait(false);
-                        outputs.Add(line.Date, output);
-                    }
-                    await output.Lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                    sink?.Add(line);
-                    if (file.BytesRead - lastReported > 1 << 20)
-                    {
-                        lastReported = file.BytesRead;
-                        progress?.Report(new JobProgress("Joining order items", doneBytes + lastReported, totalBytes));
-                    }
+                    await lines.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch = new List<OrderLine>(BatchSize);
                 }
-                doneBytes += file.BytesRead;
+                if (file.BytesRead - lastReported > 1 << 20)
+                {
+                    lastReported = file.BytesRead;
+                    progress?.Report(new JobProgress("Joining order items", doneBytes + lastReported, totalBytes));
+                }
             }
-            progress?.Report(new JobProgress("Joining order items", totalBytes, totalBytes));
-            var written = new Dictionary<DateOnly, long>();
-            foreach (var (date, output) in outputs)
-            {
-                await output.CommitAsync(cancellationToken).ConfigureAwait(false);
-                written[date] = output.Lines.LinesWritten;
-            }
-            return written;
+            doneBytes += file.BytesRead;
         }
-        finally
-        {
-            foreach (var output in outputs.Values)
-                await output.DisposeAsync().ConfigureAwait(false);
-        }
+        if (batch.Count > 0)
+            await lines.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new JobProgress("Joining order items", totalBytes, totalBytes));
     }
 
     /// <summary>
@@ -242,29 +275,4 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Archived {Count} file(s) of batch {BatchId} to processed/")]
     private partial void LogArchived(int count, string batchId);
-
-    /// <summary>One curated object being written.</summary>
-    private sealed class CuratedOutput : IAsyncDisposable
-    {
-        private readonly IObjectWriter _writer;
-
-        private CuratedOutput(IObjectWriter writer)
-        {
-            _writer = writer;
-            Lines = new CuratedOrderLines.Writer(writer.Stream);
-        }
-
-        public CuratedOrderLines.Writer Lines { get; }
-
-        public static async Task<CuratedOutput> CreateAsync(IObjectStore store, string key, CancellationToken cancellationToken) =>
-            new(await store.CreateAsync(key, cancellationToken).ConfigureAwait(false));
-
-        public async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            await Lines.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        public ValueTask DisposeAsync() => _writer.DisposeAsync();
-    }
 }
