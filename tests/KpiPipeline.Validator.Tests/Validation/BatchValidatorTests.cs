@@ -12,12 +12,17 @@ public sealed class BatchValidatorTests : IDisposable
 
     public void Dispose() => _lake.Dispose();
 
+    private BatchValidator CreateSut(ValidationOptions? options = null, TimeProvider? clock = null) => _lake.CreateValidator(options, clock);
+
+    private Task<BatchValidationResult> ValidateAsync(string manifestKey, ValidationOptions? options = null) =>
+        CreateSut(options).ValidateAsync(manifestKey, CancellationToken.None);
+
     [Fact]
     public async Task ValidateAsync_CleanBatch_MovesFilesOnAndIsValid()
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(BatchOutcome.Valid, result.Outcome);
         Assert.Equal(0, result.ExitCode);
@@ -37,7 +42,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var products = result.Files[0];
         Assert.Equal((Dataset.Products, FileDisposition.Validated, 5L), (products.Dataset, products.Disposition, products.Accepted));
@@ -51,7 +56,7 @@ public sealed class BatchValidatorTests : IDisposable
         var rows = Enumerable.Range(1, 40).Select(i => i == 7 ? CsvText.Item(7, price: "-3.00") : CsvText.Item(i));
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var items = result.Files.Single(f => f.Dataset == Dataset.OrderItems);
         Assert.Equal((FileDisposition.Validated, 39L, 1L), (items.Disposition, items.Accepted, items.Rejected));
@@ -71,7 +76,7 @@ public sealed class BatchValidatorTests : IDisposable
         var original = CsvText.Lines(CsvText.ItemsHeader, rows);
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), original).Put(TestLake.ItemsKey("part-0001.csv"), CsvText.Lines(CsvText.ItemsHeader, [CsvText.Item(41, order: 1)])).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var items = result.Files.First(f => f.Key == TestLake.ItemsKey());
         Assert.Equal(FileDisposition.Quarantined, items.Disposition);
@@ -94,7 +99,7 @@ public sealed class BatchValidatorTests : IDisposable
         var rows = Enumerable.Range(1, 40).Select(i => i <= 3 ? CsvText.Item(i, price: "n/a") : CsvText.Item(i));
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.1 });
+        var result = await ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.1 });
 
         Assert.Equal(FileDisposition.Validated, result.Files.Single(f => f.Dataset == Dataset.OrderItems).Disposition);
     }
@@ -104,7 +109,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().Put(LakeLayout.ProductsKey, "id,sku\n1,a\n").WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(BatchOutcome.Rejected, result.Outcome);
         Assert.Equal(2, result.ExitCode);
@@ -121,7 +126,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.Put(TestLake.OrdersKey(), CsvText.Orders(1, 2)).Put(TestLake.ItemsKey(), CsvText.Items(1, 2)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(BatchOutcome.Rejected, result.Outcome);
         Assert.Equal(FileDisposition.Missing, result.Files[0].Disposition);
@@ -133,7 +138,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), "order_id;product_id;sale_price\n1;1;2.00\n").WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(BatchOutcome.Rejected, result.Outcome);
         Assert.Equal("no order_items file survived validation", result.RejectionReason);
@@ -146,7 +151,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().Put(TestLake.OrdersKey(), "").WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(BatchOutcome.Rejected, result.Outcome);
         Assert.Equal("no orders file survived validation", result.RejectionReason);
@@ -160,11 +165,11 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var rows = Enumerable.Range(1, 40).Select(i => i == 5 ? CsvText.Item(5, product: 99) : CsvText.Item(i));
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
-        var first = await _lake.ValidateAsync(manifest);
+        var first = await ValidateAsync(manifest);
         var keysAfterFirst = _lake.DataKeys();
         var itemsAfterFirst = _lake.Read("validated/order_items/2024-01-15/part-0000.csv");
 
-        var second = await _lake.ValidateAsync(manifest);
+        var second = await ValidateAsync(manifest);
 
         Assert.Equal(first.Outcome, second.Outcome);
         Assert.Equal(keysAfterFirst, _lake.DataKeys());
@@ -179,13 +184,13 @@ public sealed class BatchValidatorTests : IDisposable
     public async Task ValidateAsync_LaterVersion_EarlierFilesCountForReferencesAndDuplicates()
     {
         _lake.WithStandardBatch();
-        await _lake.ValidateAsync(_lake.WriteManifest(version: 1));
+        await ValidateAsync(_lake.WriteManifest(version: 1));
         // Version 2 adds a part whose items belong to orders of part 0 (validated by v1); item 3 is re-sent as is, item 4 changed.
         var part1 = CsvText.Lines(CsvText.ItemsHeader, [CsvText.Item(41, order: 1), CsvText.Item(3), CsvText.Item(4, price: "1.00"), CsvText.Item(42, order: 20)]);
         _lake.Put(TestLake.ItemsKey("part-0001.csv"), part1);
         var manifest = _lake.WriteManifest(version: 2, orders: [TestLake.OrdersKey()], items: [TestLake.ItemsKey(), TestLake.ItemsKey("part-0001.csv")]);
 
-        var result = await _lake.ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.5 });
+        var result = await ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.5 });
 
         var part = result.Files.Single(f => f.Key == TestLake.ItemsKey("part-0001.csv"));
         Assert.Equal((FileDisposition.Validated, 2L), (part.Disposition, part.Accepted));
@@ -200,7 +205,7 @@ public sealed class BatchValidatorTests : IDisposable
         File.Delete(Path.Combine(_lake.Root, "raw/orders/2024-01-15/part-0000.csv"));
         var manifest = _lake.WriteManifest(orders: [TestLake.OrdersKey()]);
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(FileDisposition.AlreadyProcessed, result.Files[1].Disposition);
         Assert.Equal(40, result.Files[2].Accepted);
@@ -217,7 +222,7 @@ public sealed class BatchValidatorTests : IDisposable
             .Put(TestLake.ItemsKey("part-0001.csv"), CsvText.Lines(CsvText.ItemsHeader, [CsvText.Item(41, order: 21), CsvText.Item(42, order: 22)]))
             .WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal("not_utf8", result.Files.Single(f => f.Key == TestLake.OrdersKey("part-0001.csv")).FileError!.Rule.Id);
         var items = result.Files.Single(f => f.Key == TestLake.ItemsKey("part-0001.csv"));
@@ -230,7 +235,7 @@ public sealed class BatchValidatorTests : IDisposable
         var orders = CsvText.Lines(CsvText.OrdersHeader, Enumerable.Range(1, 20).Select(o => o == 2 ? CsvText.Order(2, created: "garbage") : CsvText.Order(o)));
         var manifest = _lake.WithStandardBatch().Put(TestLake.OrdersKey(), orders).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.1 });
+        var result = await ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.1 });
 
         var items = result.Files.Single(f => f.Dataset == Dataset.OrderItems);
         Assert.Equal(new Dictionary<string, long> { ["unknown_order"] = 2 }, items.RejectedByRule);
@@ -244,7 +249,7 @@ public sealed class BatchValidatorTests : IDisposable
             .Put(TestLake.OrdersKey("part-0001.csv"), CsvText.Lines(CsvText.OrdersHeader, [CsvText.Order(1), CsvText.Order(2, user: "other"), CsvText.Order(21)]))
             .WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.5 });
+        var result = await ValidateAsync(manifest, new ValidationOptions { MaxRejectedFraction = 0.5 });
 
         var part = result.Files.Single(f => f.Key == TestLake.OrdersKey("part-0001.csv"));
         Assert.Equal(new Dictionary<string, long> { ["duplicate_identical"] = 1, ["duplicate_key_conflict"] = 1 }, part.RejectedByRule);
@@ -257,7 +262,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().Put(TestLake.OrdersKey("part-0001.csv"), CsvText.Orders(1, 20)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var part = result.Files.Single(f => f.Key == TestLake.OrdersKey("part-0001.csv"));
         Assert.Equal((FileDisposition.Validated, 0L, 20L), (part.Disposition, part.Accepted, part.Rejected));
@@ -269,7 +274,7 @@ public sealed class BatchValidatorTests : IDisposable
         var manifest = _lake.WithStandardBatch().WriteManifest();
         _lake.Put("validated/order_items/2024-01-15/part-0000.csv", CsvText.Items(1, 3));
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(FileDisposition.Validated, result.Files[2].Disposition);
         Assert.Equal(CsvText.Items(1, 40), _lake.Read("validated/order_items/2024-01-15/part-0000.csv"));
@@ -281,7 +286,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest(items: [TestLake.ItemsKey(), TestLake.ItemsKey("part-9999.csv")]);
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var missing = result.Files.Single(f => f.Key == TestLake.ItemsKey("part-9999.csv"));
         Assert.Equal(FileDisposition.Missing, missing.Disposition);
@@ -293,7 +298,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest, new ValidationOptions { MaxFileBytes = 500 });
+        var result = await ValidateAsync(manifest, new ValidationOptions { MaxFileBytes = 500 });
 
         var items = result.Files.Single(f => f.Dataset == Dataset.OrderItems);
         Assert.Equal("file_too_large", items.FileError!.Rule.Id);
@@ -306,7 +311,7 @@ public sealed class BatchValidatorTests : IDisposable
         var manifest = _lake.WithStandardBatch().WriteManifest();
         var clock = new FixedClock(new DateTimeOffset(2024, 1, 14, 9, 0, 0, TimeSpan.Zero));
 
-        var result = await _lake.CreateValidator(new ValidationOptions { MaxRejectedFraction = 1 }, clock).ValidateAsync(manifest, CancellationToken.None);
+        var result = await CreateSut(new ValidationOptions { MaxRejectedFraction = 1 }, clock).ValidateAsync(manifest, CancellationToken.None);
 
         var orders = result.Files.Single(f => f.Dataset == Dataset.Orders);
         Assert.Equal(20, orders.RejectedByRule["timestamp_in_future"]);
@@ -318,7 +323,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest(items: [TestLake.OrdersKey()]);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _lake.ValidateAsync(manifest));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ValidateAsync(manifest));
 
         Assert.Contains("raw/orders/2024-01-15/part-0000.csv", error.Message, StringComparison.Ordinal);
     }
@@ -328,7 +333,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(("logs/validation/2024-01-15/v0001.json", "logs/validation/2024-01-15/v0001.txt"), (result.ReportKey, result.SummaryKey));
         Assert.Equal(result.Summary, _lake.Read(result.SummaryKey));
@@ -342,7 +347,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var rows = Enumerable.Range(1, 40).Select(i => i == 1 ? CsvText.Item(1, quantity: "0") : CsvText.Item(i));
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         using var json = JsonDocument.Parse(result.ToJson());
 
@@ -361,11 +366,11 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var products = CsvText.Lines(CsvText.ProductsHeader, Enumerable.Range(1, 30).Select(p => p == 30 ? CsvText.Product(30, cost: "-1") : CsvText.Product(p)));
         _lake.WithStandardBatch().Put(LakeLayout.ProductsKey, products);
-        await _lake.ValidateAsync(_lake.WriteManifest());
+        await ValidateAsync(_lake.WriteManifest());
         Assert.True(_lake.Exists("invalid/products/products.rejects.csv"));
         _lake.Put(LakeLayout.ProductsKey, CsvText.Products(1, 30)).Put(TestLake.OrdersKey("part-0001.csv"), CsvText.Orders(21, 22)).Put(TestLake.ItemsKey("part-0001.csv"), CsvText.Items(41, 44));
 
-        var result = await _lake.ValidateAsync(_lake.WriteManifest(version: 2, orders: [TestLake.OrdersKey(), TestLake.OrdersKey("part-0001.csv")], items: [TestLake.ItemsKey(), TestLake.ItemsKey("part-0001.csv")]));
+        var result = await ValidateAsync(_lake.WriteManifest(version: 2, orders: [TestLake.OrdersKey(), TestLake.OrdersKey("part-0001.csv")], items: [TestLake.ItemsKey(), TestLake.ItemsKey("part-0001.csv")]));
 
         Assert.Equal(30, result.Files[0].Accepted);
         Assert.False(_lake.Exists("invalid/products/products.rejects.csv"));
@@ -378,7 +383,7 @@ public sealed class BatchValidatorTests : IDisposable
         var rows = Enumerable.Range(1, 40).Select(i => i == 7 ? Bad : CsvText.Item(i));
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         var reject = Assert.Single(await _lake.RejectsAsync(result.Files[2].RejectsKey!));
         Assert.Equal((8L, "not_a_number", "12,5", Bad), (reject.Line, reject.Rule, reject.Found, reject.Record));
@@ -391,7 +396,7 @@ public sealed class BatchValidatorTests : IDisposable
         var original = "\uFEFF" + CsvText.Items(1, 40).Replace("\n", "\r\n", StringComparison.Ordinal);
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), original).WriteManifest();
 
-        await _lake.ValidateAsync(manifest);
+        await ValidateAsync(manifest);
 
         Assert.Equal(System.Text.Encoding.UTF8.GetBytes(original), _lake.ReadBytes("validated/order_items/2024-01-15/part-0000.csv"));
     }
@@ -403,7 +408,7 @@ public sealed class BatchValidatorTests : IDisposable
         var original = "\uFEFF" + CsvText.Lines(CsvText.ItemsHeader, rows).Replace("\n", "\r\n", StringComparison.Ordinal);
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), original).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(new Dictionary<string, long> { ["invalid_quantity"] = 1 }, result.Files[2].RejectedByRule);
         var expected = CsvText.Lines(CsvText.ItemsHeader, Enumerable.Range(1, 29).Select(i => CsvText.Item(i))).Replace("\n", "\r\n", StringComparison.Ordinal)
@@ -416,7 +421,7 @@ public sealed class BatchValidatorTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), "\n\n" + CsvText.Items(1, 40)).WriteManifest();
 
-        var result = await _lake.ValidateAsync(manifest);
+        var result = await ValidateAsync(manifest);
 
         Assert.Equal(2, result.Files[2].BlankLines);
         Assert.Equal(CsvText.Items(1, 40), _lake.Read("validated/order_items/2024-01-15/part-0000.csv"));
