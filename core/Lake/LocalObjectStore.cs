@@ -100,7 +100,14 @@ public sealed class LocalObjectStore : IObjectStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // No folder, no object: deleting a missing object is not an error.
+        }
         return Task.CompletedTask;
     }
 

@@ -85,6 +85,16 @@ public abstract class ObjectStoreContract
     }
 
     [Fact]
+    public async Task DeleteAsync_MissingObjectOrFolder_IsNotAnError()
+    {
+        var store = await CreateSutAsync();
+
+        await store.DeleteAsync("no/such/folder/x.csv", CancellationToken.None);
+
+        Assert.False(await store.ExistsAsync("no/such/folder/x.csv", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CreateAsync_DisposedWithoutCommit_LeavesNothing()
     {
         var store = await CreateSutAsync();
