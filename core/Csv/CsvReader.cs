@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace KpiPipeline.Csv;
 
@@ -6,10 +7,17 @@ namespace KpiPipeline.Csv;
 public enum CsvRecordProblem
 {
     None,
-    /// <summary>A quoted field was still open at the end of the input.</summary>
+
+    /// <summary>
+    /// A quoted field was never closed (at the end of the input, or within <see cref="CsvReaderOptions.MaxRecordBytes"/>).
+    /// The record is then only the physical line the quote opened on, and reading resumes on the next line, so
+    /// one stray quote costs one line instead of swallowing the rest of the file.
+    /// </summary>
     UnterminatedQuote,
+
     /// <summary>Characters follow a closing quote before the next delimiter (<c>"ab"c</c>).</summary>
     TextAfterClosingQuote,
+
     /// <summary>The record is longer than <see cref="CsvReaderOptions.MaxRecordBytes"/>; its fields are not split.</summary>
     RecordTooLong,
 }
@@ -30,22 +38,32 @@ public sealed record CsvReaderOptions
 /// errors can name the line. A UTF-8 BOM is skipped, CRLF and LF both end a record, quoted fields may hold
 /// delimiters, doubled quotes and line breaks.
 /// </summary>
+/// <remarks>
+/// Spans returned by the indexer and <see cref="RawRecord"/> are valid until the next <see cref="ReadAsync"/>.
+/// A record with a <see cref="Problem"/> other than <see cref="CsvRecordProblem.TextAfterClosingQuote"/> has no fields.
+/// </remarks>
 public sealed class CsvReader : IDisposable
 {
     private readonly Stream _stream;
     private readonly CsvReaderOptions _options;
+    private readonly byte _delimiter;
+    private readonly SearchValues<byte> _lineSpecials;
     private byte[] _buffer;
     private int _start;      // first unconsumed byte
     private int _end;        // one past the last valid byte
     private bool _eof;
     private bool _atStart = true;
+    private bool _skipRestOfLine;
     private long _nextLine = 1;
     private long _bytesConsumed;
 
     private int[] _fieldStarts = new int[32];
     private int[] _fieldEnds = new int[32];
-    private bool[] _needsUnescape = new bool[32];
+    // -1: the field is used as it stands in the buffer; -2: it needs unescaping that has not happened yet;
+    // otherwise its offset in _scratch, where unescaped fields of the current record are appended.
+    private int[] _unescaped = new int[32];
     private byte[] _scratch = new byte[256];
+    private int _scratchUsed;
     private int _recordStart;
     private int _recordEnd;
 
@@ -53,6 +71,12 @@ public sealed class CsvReader : IDisposable
     {
         _stream = stream;
         _options = options ?? new CsvReaderOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BufferBytes, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxRecordBytes, 1);
+        if (_options.Delimiter is (byte)'"' or (byte)'\r' or (byte)'\n')
+            throw new ArgumentOutOfRangeException(nameof(options), "The delimiter cannot be a quote or a line break.");
+        _delimiter = _options.Delimiter;
+        _lineSpecials = SearchValues.Create([(byte)'\n', (byte)'"']);
         _buffer = ArrayPool<byte>.Shared.Rent(_options.BufferBytes);
     }
 
@@ -68,7 +92,7 @@ public sealed class CsvReader : IDisposable
     public CsvRecordProblem Problem { get; private set; }
 
     /// <summary>True when the record is an empty line.</summary>
-    public bool IsBlank => _recordEnd == _recordStart;
+    public bool IsBlank => _recordEnd == _recordStart && Problem == CsvRecordProblem.None;
 
     /// <summary>Bytes of input consumed so far, for progress reporting.</summary>
     public long BytesConsumed => _bytesConsumed;
@@ -76,17 +100,25 @@ public sealed class CsvReader : IDisposable
     /// <summary>True when the input started with a UTF-8 byte order mark.</summary>
     public bool HadByteOrderMark { get; private set; }
 
-    /// <summary>The record exactly as it stood in the input, without its line ending.</summary>
+    /// <summary>
+    /// The record exactly as it stood in the input, without its line ending. For a
+    /// <see cref="CsvRecordProblem.RecordTooLong"/> record, only the part that fitted in the buffer.
+    /// </summary>
     public ReadOnlySpan<byte> RawRecord => _buffer.AsSpan(_recordStart, _recordEnd - _recordStart);
 
     /// <summary>The field's content with surrounding quotes removed and doubled quotes undone.</summary>
     public ReadOnlySpan<byte> this[int index]
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount);
-            var span = _buffer.AsSpan(_fieldStarts[index], _fieldEnds[index] - _fieldStarts[index]);
-            return _needsUnescape[index] ? Unescape(span) : span;
+            var state = _unescaped[index];
+            if (state == -1)
+                return _buffer.AsSpan(_fieldStarts[index], _fieldEnds[index] - _fieldStarts[index]);
+            if (state == -2)
+                state = Unescape(index);
+            return _scratch.AsSpan(state, UnescapedLength(index));
         }
     }
 
@@ -145,6 +177,7 @@ public sealed class CsvReader : IDisposable
     }
 
     /// <summary>Parses one record from the buffer; false when more input is needed (or the input is exhausted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParseRecord()
     {
         if (_atStart)
@@ -155,47 +188,49 @@ public sealed class CsvReader : IDisposable
         if (available.IsEmpty)
             return false;
 
-        // Fast path: a line with no quote splits on the delimiter alone.
-        var newline = available.IndexOf((byte)'\n');
-        if (newline < 0 && !_eof)
+        // Fast path: one vectorised scan finds the line end or proves there is a quote to deal with.
+        var special = available.IndexOfAny(_lineSpecials);
+        if (special >= 0 && available[special] == (byte)'"')
+            return TryParseQuoted();
+        if (special < 0 && !_eof)
             return NeedMore(available.Length);
-        var lineLength = newline < 0 ? available.Length : newline;
-        var line = available[..lineLength];
-        if (line.IndexOf((byte)'"') < 0)
-        {
-            var contentLength = lineLength > 0 && line[lineLength - 1] == (byte)'\r' ? lineLength - 1 : lineLength;
-            SplitUnquoted(_start, contentLength);
-            Complete(_start, _start + contentLength, newline < 0 ? lineLength : lineLength + 1, lines: 1);
-            return true;
-        }
-        return TryParseQuoted();
+        var lineLength = special < 0 ? available.Length : special;
+        var contentLength = lineLength > 0 && available[lineLength - 1] == (byte)'\r' ? lineLength - 1 : lineLength;
+        SplitUnquoted(_start, contentLength);
+        Complete(_start, _start + contentLength, special < 0 ? lineLength : lineLength + 1, lines: 1);
+        return true;
     }
 
+    /// <summary>False (read more) unless the buffered part of the record already exceeds the limit.</summary>
     private bool NeedMore(int bufferedBytes)
     {
-        if (bufferedBytes >= _options.MaxRecordBytes)
-        {
-            // Give up on splitting this record; skip to its end as best we can (the next line break).
-            ReportTooLong();
-            return true;
-        }
-        return false;
+        if (bufferedBytes < _options.MaxRecordBytes)
+            return false;
+        ReportFirstLine(CsvRecordProblem.RecordTooLong);
+        return true;
     }
 
-    private void ReportTooLong()
+    /// <summary>
+    /// Reports the physical line at the start of the buffer as a record with a problem and no fields. When the
+    /// line's end is not buffered (it is longer than the limit) the rest of it is skipped by the next reads.
+    /// </summary>
+    private void ReportFirstLine(CsvRecordProblem problem)
     {
         var available = _buffer.AsSpan(_start, _end - _start);
         var newline = available.IndexOf((byte)'\n');
         var consumed = newline < 0 ? available.Length : newline + 1;
         var contentEnd = newline < 0 ? available.Length : newline;
+        if (newline < 0 && _eof)
+            contentEnd = TrimCr(available, contentEnd);
+        else if (newline >= 0)
+            contentEnd = TrimCr(available, contentEnd);
+        if (newline < 0 && !_eof)
+            problem = CsvRecordProblem.RecordTooLong;
         FieldCount = 0;
         Complete(_start, _start + contentEnd, consumed, lines: 1);
-        Problem = CsvRecordProblem.RecordTooLong;
-        // The rest of an over-long line beyond the buffer is skipped by the next reads: it is part of this record.
-        _skipRestOfLine = newline < 0;
+        Problem = problem;
+        _skipRestOfLine = newline < 0 && !_eof;
     }
-
-    private bool _skipRestOfLine;
 
     /// <summary>Discards the remainder of a line already reported as too long; false while its end is not buffered yet.</summary>
     private bool SkipRestOfOverlongLine()
@@ -211,18 +246,20 @@ public sealed class CsvReader : IDisposable
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SplitUnquoted(int from, int length)
     {
         var fields = 0;
         var span = _buffer.AsSpan(from, length);
         var offset = 0;
-        var delimiter = _options.Delimiter;
+        var delimiter = _delimiter;
         while (true)
         {
             var next = span[offset..].IndexOf(delimiter);
-            EnsureFieldCapacity(fields + 1);
+            if (fields == _fieldStarts.Length)
+                EnsureFieldCapacity(fields + 1);
             _fieldStarts[fields] = from + offset;
-            _needsUnescape[fields] = false;
+            _unescaped[fields] = -1;
             if (next < 0)
             {
                 _fieldEnds[fields] = from + length;
@@ -236,10 +273,11 @@ public sealed class CsvReader : IDisposable
         FieldCount = fields;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParseQuoted()
     {
         var span = _buffer.AsSpan(_start, _end - _start);
-        var delimiter = _options.Delimiter;
+        var delimiter = _delimiter;
         var fields = 0;
         var position = 0;
         var lines = 1;
@@ -247,7 +285,7 @@ public sealed class CsvReader : IDisposable
         while (true)
         {
             EnsureFieldCapacity(fields + 1);
-            _needsUnescape[fields] = false;
+            _unescaped[fields] = -1;
             if (position < span.Length && span[position] == (byte)'"')
             {
                 // Quoted field: find the closing quote, treating "" as an escaped quote.
@@ -257,11 +295,9 @@ public sealed class CsvReader : IDisposable
                 int closing;
                 while (true)
                 {
-                    var quote = span[scan..].IndexOf((byte)'"');
+                    var quote = scan >= span.Length ? -1 : span[scan..].IndexOf((byte)'"');
                     if (quote < 0)
                     {
-                        if (!_eof)
-                            return NeedMore(span.Length);
                         closing = -1;
                         break;
                     }
@@ -279,20 +315,16 @@ public sealed class CsvReader : IDisposable
                 }
                 if (closing < 0)
                 {
-                    // Unterminated: the field runs to the end of the input.
-                    lines += span[contentStart..].Count((byte)'\n');
-                    _fieldStarts[fields] = _start + contentStart;
-                    _fieldEnds[fields] = _start + span.Length;
-                    fields++;
-                    FieldCount = fields;
-                    Complete(_start, _start + span.Length, span.Length, lines);
-                    Problem = CsvRecordProblem.UnterminatedQuote;
+                    if (!_eof && span.Length < _options.MaxRecordBytes)
+                        return false;
+                    // Never closed: most likely a stray quote. Give up on this one line only.
+                    ReportFirstLine(CsvRecordProblem.UnterminatedQuote);
                     return true;
                 }
                 lines += span[contentStart..closing].Count((byte)'\n');
                 _fieldStarts[fields] = _start + contentStart;
                 _fieldEnds[fields] = _start + closing;
-                _needsUnescape[fields] = escaped;
+                _unescaped[fields] = escaped ? -2 : -1;
                 fields++;
                 position = closing + 1;
                 if (position < span.Length && !IsFieldEnd(span, position, delimiter))
@@ -351,7 +383,7 @@ public sealed class CsvReader : IDisposable
                     EnsureFieldCapacity(fields + 1);
                     _fieldStarts[fields] = _start + position;
                     _fieldEnds[fields] = _start + position;
-                    _needsUnescape[fields] = false;
+                    _unescaped[fields] = -1;
                     fields++;
                     FieldCount = fields;
                     Complete(_start, _start + position, position, lines);
@@ -383,6 +415,7 @@ public sealed class CsvReader : IDisposable
     {
         _recordStart = recordStart;
         _recordEnd = recordEnd;
+        _scratchUsed = 0;
         LineNumber = _nextLine;
         LineSpan = lines;
         _nextLine += lines;
@@ -398,22 +431,38 @@ public sealed class CsvReader : IDisposable
         var size = Math.Max(count, _fieldStarts.Length * 2);
         Array.Resize(ref _fieldStarts, size);
         Array.Resize(ref _fieldEnds, size);
-        Array.Resize(ref _needsUnescape, size);
+        Array.Resize(ref _unescaped, size);
     }
 
-    private ReadOnlySpan<byte> Unescape(ReadOnlySpan<byte> quoted)
+    /// <summary>
+    /// Undoes doubled quotes into the record's scratch area, once per field, so spans of several escaped
+    /// fields of the same record stay valid side by side.
+    /// </summary>
+    private int Unescape(int index)
     {
-        if (_scratch.Length < quoted.Length)
-            _scratch = new byte[Math.Max(quoted.Length, _scratch.Length * 2)];
-        var written = 0;
+        var quoted = _buffer.AsSpan(_fieldStarts[index], _fieldEnds[index] - _fieldStarts[index]);
+        if (_scratch.Length - _scratchUsed < quoted.Length)
+        {
+            var bigger = new byte[Math.Max(_scratchUsed + quoted.Length, _scratch.Length * 2)];
+            _scratch.AsSpan(0, _scratchUsed).CopyTo(bigger);
+            _scratch = bigger;
+        }
+        var offset = _scratchUsed;
+        var written = offset;
         for (var i = 0; i < quoted.Length; i++)
         {
             _scratch[written++] = quoted[i];
             if (quoted[i] == (byte)'"' && i + 1 < quoted.Length && quoted[i + 1] == (byte)'"')
                 i++;
         }
-        return _scratch.AsSpan(0, written);
+        _scratchUsed = written;
+        _unescaped[index] = offset;
+        // Remember the unescaped length where the end offset was: the buffer slice is no longer needed.
+        _fieldEnds[index] = _fieldStarts[index] + (written - offset);
+        return offset;
     }
+
+    private int UnescapedLength(int index) => _fieldEnds[index] - _fieldStarts[index];
 
     public void Dispose()
     {

@@ -1,0 +1,208 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using KpiPipeline.Contracts;
+using KpiPipeline.Csv;
+
+namespace KpiPipeline.Validation;
+
+/// <summary>
+/// Applies the row-level rules to the records of one file, in a fixed order: how the record splits, field
+/// count, each canonical column's value in schema order, references, and last the batch-wide key, so that
+/// only rows that pass everything else claim their key.
+/// </summary>
+internal sealed class RowChecker
+{
+    private const int MaxFoundLength = 200;
+
+    private readonly DatasetSchema _schema;
+    private readonly ColumnCheck[] _columns;
+    private readonly int _headerFieldCount;
+    private readonly DateTime _earliest;
+    private readonly DateTime _latest;
+    private readonly DateOnly? _batchDate;
+    private readonly BatchKeys _keys;
+    private readonly KeyTable _ownKeys;
+    private readonly int _keyPosition;          // -1: the row's content is its key (order items without an id column)
+    private readonly int _createdAtPosition;    // orders: to count rows dated off the batch date
+    private readonly ColumnCheck? _orderReference;
+    private readonly ColumnCheck? _productReference;
+    private readonly byte[] _contentKey = new byte[8];
+    private DateTime _lastTimestamp;            // created_at of the row being checked, parsed once
+
+    public RowChecker(HeaderBinding binding, int headerFieldCount, ValidationOptions options, DateTime validationTime, DateOnly? batchDate, BatchKeys keys)
+    {
+        _schema = binding.Schema;
+        _headerFieldCount = headerFieldCount;
+        _earliest = options.EarliestTimestamp;
+        _latest = validationTime + options.FutureTolerance;
+        _batchDate = batchDate;
+        _keys = keys;
+        _columns = _schema.Columns
+            .Select((spec, index) => new ColumnCheck(spec, binding.PositionOf(index), binding.Has(index) ? binding.Headers[binding.PositionOf(index)] : spec.Name, spec.MustHaveValue(binding.Has(index))))
+            .ToArray();
+        var keyColumn = _schema.Dataset switch
+        {
+            Dataset.Products => "id",
+            Dataset.Orders => "order_id",
+            _ => "id",
+        };
+        _keyPosition = binding.PositionOf(keyColumn);
+        _ownKeys = keys.KeysOf(_schema.Dataset, _keyPosition >= 0);
+        _createdAtPosition = _schema.Dataset == Dataset.Orders ? binding.PositionOf("created_at") : -1;
+        if (_schema.Dataset == Dataset.OrderItems)
+        {
+            _orderReference = _columns[_schema.IndexOf("order_id")];
+            _productReference = _columns[_schema.IndexOf("product_id")];
+        }
+    }
+
+    /// <summary>True when the last accepted row was an order dated off the batch date.</summary>
+    public bool LastRowOffDate { get; private set; }
+
+    /// <summary>Checks the current record; null when it is accepted (and its key is then claimed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public Violation? Check(CsvReader record)
+    {
+        LastRowOffDate = false;
+        switch (record.Problem)
+        {
+            case CsvRecordProblem.UnterminatedQuote:
+                return new Violation(ValidationRules.UnterminatedQuote, record.LineNumber, null, ValidationRules.UnterminatedQuote.Expected, Found(record.RawRecord));
+            case CsvRecordProblem.TextAfterClosingQuote:
+                return new Violation(ValidationRules.TextAfterQuote, record.LineNumber, null, ValidationRules.TextAfterQuote.Expected, Found(record.RawRecord));
+            case CsvRecordProblem.RecordTooLong:
+                return new Violation(ValidationRules.RecordTooLong, record.LineNumber, null, ValidationRules.RecordTooLong.Expected, $"a row of more than {record.RawRecord.Length} bytes");
+        }
+        if (record.FieldCount != _headerFieldCount)
+        {
+            return new Violation(ValidationRules.FieldCountMismatch, record.LineNumber, null,
+                $"{_headerFieldCount} fields, as the header", $"{record.FieldCount} fields");
+        }
+        foreach (var column in _columns)
+        {
+            if (column.Position < 0)
+                continue;
+            var violation = CheckValue(column, record[column.Position], record.LineNumber);
+            if (violation is not null)
+                return violation;
+        }
+        if (_orderReference is not null && !_keys.Orders.Contains(Trim(record[_orderReference.Position])))
+            return Reject(ValidationRules.UnknownOrder, _orderReference, record.LineNumber, record[_orderReference.Position]);
+        if (_productReference is not null && !_keys.Products.Contains(Trim(record[_productReference.Position])))
+            return Reject(ValidationRules.UnknownProduct, _productReference, record.LineNumber, record[_productReference.Position]);
+
+        var content = ContentHash(record);
+        ReadOnlySpan<byte> key;
+        if (_keyPosition >= 0)
+        {
+            key = Trim(record[_keyPosition]);
+        }
+        else
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_contentKey, content);
+            key = _contentKey;
+        }
+        if (!_ownKeys.TryAdd(key, content, out var first))
+        {
+            var rule = first == content ? ValidationRules.DuplicateIdentical : ValidationRules.DuplicateKeyConflict;
+            var column = _keyPosition >= 0 ? _columns.First(c => c.Position == _keyPosition).Header : null;
+            return new Violation(rule, record.LineNumber, column, rule.Expected, _keyPosition >= 0 ? Found(key) : Found(record.RawRecord));
+        }
+        if (_createdAtPosition >= 0 && _batchDate is { } batchDate && DateOnly.FromDateTime(_lastTimestamp) != batchDate)
+            LastRowOffDate = true;
+        return null;
+    }
+
+    /// <summary>Claims the key of a row of a file validated by an earlier run, without judging it again.</summary>
+    public void Register(CsvReader record)
+    {
+        if (record.Problem != CsvRecordProblem.None || record.FieldCount != _headerFieldCount)
+            return;
+        var content = ContentHash(record);
+        if (_keyPosition >= 0)
+        {
+            _ownKeys.TryAdd(Trim(record[_keyPosition]), content, out _);
+            return;
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(_contentKey, content);
+        _ownKeys.TryAdd(_contentKey, content, out _);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Violation? CheckValue(ColumnCheck column, ReadOnlySpan<byte> value, long line)
+    {
+        var trimmed = Trim(value);
+        if (trimmed.IsEmpty)
+            return column.MustHaveValue ? Reject(ValidationRules.RequiredFieldEmpty, column, line, value) : null;
+        switch (column.Kind)
+        {
+            case ColumnKind.Decimal:
+                if (!Values.TryParseDecimal(trimmed, out var amount))
+                    return Reject(IsNonFinite(trimmed) ? ValidationRules.NumberNotFinite : ValidationRules.NotANumber, column, line, value);
+                // Every decimal column of the contracts is a price or a cost.
+                return amount < 0 ? Reject(ValidationRules.NegativeAmount, column, line, value) : null;
+            case ColumnKind.Quantity:
+                return Values.TryParseInteger(trimmed, out var quantity) && quantity >= 1
+                    ? null
+                    : Reject(ValidationRules.InvalidQuantity, column, line, value);
+            case ColumnKind.Timestamp:
+                if (!Values.TryParseTimestamp(trimmed, out var utc))
+                    return Reject(ValidationRules.InvalidTimestamp, column, line, value);
+                if (utc < _earliest)
+                    return new Violation(ValidationRules.TimestampTooEarly, line, column.Header, $"on or after {Iso(_earliest)}", Found(value));
+                if (utc > _latest)
+                    return new Violation(ValidationRules.TimestampInFuture, line, column.Header, $"not after {Iso(_latest)}", Found(value));
+                if (column.Position == _createdAtPosition)
+                    _lastTimestamp = utc;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>NaN and infinities, however spelled, and numbers that only a float could hold and then only as infinity.</summary>
+    private static bool IsNonFinite(ReadOnlySpan<byte> value)
+    {
+        var unsigned = value[0] is (byte)'+' or (byte)'-' ? value[1..] : value;
+        if (Ascii.EqualsIgnoreCase(unsigned, "nan"u8) || Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8))
+            return true;
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && !double.IsFinite(number);
+    }
+
+    /// <summary>
+    /// A 64-bit hash of the canonical values (trimmed, in schema order, absent columns as empty), so the
+    /// same row exported with other column order, aliases or quoting is recognised as identical.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long ContentHash(CsvReader record)
+    {
+        var hash = 0xCBF29CE484222325UL;
+        foreach (var column in _columns)
+            hash = KeyHash.Append(hash, column.Position >= 0 ? Trim(record[column.Position]) : default);
+        return (long)KeyHash.Finish(hash);
+    }
+
+    /// <summary>Values are rarely padded: test the ends inline before calling the general trim.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> value) =>
+        value.IsEmpty || (value[0] > (byte)' ' && value[^1] > (byte)' ') ? value : Values.Trim(value);
+
+    private static Violation Reject(ValidationRule rule, ColumnCheck column, long line, ReadOnlySpan<byte> value) =>
+        new(rule, line, column.Header, rule.Expected, Found(value));
+
+    /// <summary>The offending value as text for reports, shortened: the rejects file keeps the whole row.</summary>
+    internal static string Found(ReadOnlySpan<byte> value)
+    {
+        var text = Encoding.UTF8.GetString(value.Length > MaxFoundLength * 4 ? value[..(MaxFoundLength * 4)] : value);
+        return text.Length > MaxFoundLength ? string.Concat(text.AsSpan(0, MaxFoundLength), "…") : text;
+    }
+
+    private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private sealed record ColumnCheck(ColumnSpec Spec, int Position, string Header, bool MustHaveValue)
+    {
+        public ColumnKind Kind => Spec.Kind;
+    }
+}
