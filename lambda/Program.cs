@@ -1,1 +1,10 @@
-return 0;
+using KpiPipeline.Lambda;
+
+try
+{
+    return await InvokeCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+}
+finally
+{
+    LambdaRuntime.FlushLogs();
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using KpiPipeline.Lake;
+using KpiPipeline.Lambda.Events;
+using KpiPipeline.Lambda.Locks;
+using Microsoft.Extensions.Logging;
+
+namespace KpiPipeline.Lambda;
+
+/// <summary>
+/// The state machine's per-date lease: <see cref="AcquireAsync"/> takes
+/// <c>{"batch_id", "owner", "lease_seconds"}</c> and answers <c>{"acquired", "batch_id", "owner", "expires_at"}</c>
+/// (the state machine retries while not acquired); <see cref="ReleaseAsync"/> takes <c>{"batch_id", "owner"}</c>.
+/// </summary>
+public sealed class DateLockFunction
+{
+    /// <summary>A lease longer than a day is a mistake in the caller, not a long run.</summary>
+    public const int MaxLeaseSeconds = 86_400;
+
+    private static readonly JsonSerializerOptions OutputJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly DateLock _lock;
+    private readonly LambdaSettings _settings;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>For the Lambda runtime: DynamoDB the standard way, <c>LOCK_TABLE</c> from the environment.</summary>
+    public DateLockFunction()
+        : this(LambdaRuntime.Shared.DynamoDb, LambdaRuntime.Shared.Settings, TimeProvider.System, LambdaRuntime.Shared.LoggerFactory)
+    {
+    }
+
+    public DateLockFunction(IAmazonDynamoDB dynamoDb, LambdaSettings settings, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(dynamoDb);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _settings = settings;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger<DateLockFunction>();
+        _lock = new DateLock(dynamoDb, settings.LockTable, timeProvider);
+    }
+
+    public Task<Stream> AcquireAsync(Stream input) => RunAsync("acquire-lock", input, async (request, token) =>
+    {
+        var lease = request.LeaseSeconds ?? throw new InvalidEventException("lease_seconds is missing.");
+        var result = await _lock.AcquireAsync(request.BatchId, request.Owner, TimeSpan.FromSeconds(lease), token).ConfigureAwait(false);
+        if (result.Acquired)
+            Log.LockAcquired(_logger, result.BatchId, result.Owner, result.ExpiresAt!.Value);
+        else
+            Log.LockBusy(_logger, result.BatchId, result.Owner, result.HeldBy, result.ExpiresAt);
+        return result;
+    });
+
+    public Task<Stream> ReleaseAsync(Stream input) => RunAsync("release-lock", input, async (request, token) =>
+    {
+        var result = await _lock.ReleaseAsync(request.BatchId, request.Owner, token).ConfigureAwait(false);
+        if (result.Released)
+            Log.LockReleased(_logger, result.BatchId, result.Owner);
+        else
+            Log.LockNotHeld(_logger, result.BatchId, result.Owner);
+        return result;
+    });
+
+    private async Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var budget = new CancellationTokenSource(_settings.InvocationBudget, _timeProvider);
+        try
+        {
+            var request = await LockRequest.ParseAsync(input, budget.Token).ConfigureAwait(false);
+            var result = await body(request, budget.Token).ConfigureAwait(false);
+            return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
+        }
+        catch (InvalidEventException e)
+        {
+            // An expected failure: the message locates the problem, a stack trace would add nothing.
+            Log.InvalidInput(_logger, handler, e.Message);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.InvocationFailed(_logger, handler, e.Message, e);
+            throw;
+        }
+    }
+
+    private sealed record LockRequest(string BatchId, string Owner, long? LeaseSeconds)
+    {
+        public static async Task<LockRequest> ParseAsync(Stream input, CancellationToken cancellationToken)
+        {
+            using var document = await JsonInput.ParseAsync(input, "lock request", cancellationToken).ConfigureAwait(false);
+            var root = JsonInput.Object(document.RootElement, "");
+            var batchId = JsonInput.RequiredString(root, "batch_id", "");
+            if (!LakeLayout.TryParseDate(batchId, out _))
+                throw new InvalidEventException($"batch_id '{batchId}' is not a batch date (YYYY-MM-DD).");
+            var owner = JsonInput.RequiredString(root, "owner", "");
+            var lease = JsonInput.OptionalInteger(root, "lease_seconds", "");
+            if (lease is <= 0 or > MaxLeaseSeconds)
+                throw new InvalidEventException($"lease_seconds must be between 1 and {MaxLeaseSeconds}, found {lease}.");
+            return new LockRequest(batchId, owner, lease);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.Signing;
+using KpiPipeline.Lambda.Execution;
+
+namespace KpiPipeline.Lambda.Tests.Infrastructure;
+
+internal static class SignedStarters
+{
+    /// <summary>The production starter, signing with dummy credentials, aimed at the loopback fake.</summary>
+    public static StepFunctionsStarter For(FakeStepFunctions fake) => new(
+        new HttpClient(new SigV4SigningHandler(new BasicAWSCredentials(DynaliteFixture.AccessKeyId, DynaliteFixture.SecretAccessKey), RegionEndpoint.USEast1, StepFunctionsStarter.SigningName, new SocketsHttpHandler())),
+        fake.Url,
+        FakeStepFunctions.StateMachineArn);
+}
