@@ -25,13 +25,23 @@ public sealed record LocalExecutionInput(
 /// <param name="Output">The execution's output when it succeeded (the batch summary).</param>
 /// <param name="Error">The Fail state's error (<c>ValidationFailed</c>, …) or the uncaught error.</param>
 /// <param name="States">Every state entered, in order (a retried task appears once per attempt).</param>
+/// <param name="EnteredAt">When each of <paramref name="States"/> was entered.</param>
 /// <param name="Log">What the scripts and the executables wrote to standard error.</param>
 public sealed record LocalExecutionResult(
-    string ExecutionName, string Status, JsonNode? Output, string? Error, string? Cause, IReadOnlyList<string> States, string Log)
+    string ExecutionName, string Status, JsonNode? Output, string? Error, string? Cause,
+    IReadOnlyList<string> States, IReadOnlyList<DateTimeOffset> EnteredAt, string Log)
 {
     public bool Succeeded => Status == "SUCCEEDED";
 
     public int TimesEntered(string state) => States.Count(s => s == state);
+
+    /// <summary>When <paramref name="state"/> was first entered.</summary>
+    /// <exception cref="InvalidOperationException">It never was.</exception>
+    public DateTimeOffset FirstEntered(string state)
+    {
+        var index = States.ToList().IndexOf(state);
+        return index < 0 ? throw new InvalidOperationException($"{ExecutionName} never entered {state}.") : EnteredAt[index];
+    }
 }
 
 /// <summary>The local execution could not run at all (the tools are missing, the definition is broken).</summary>
@@ -176,6 +186,7 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
             (string?)report["error"],
             (string?)report["cause"],
             report["states"]!.AsArray().Select(s => (string)s!).ToList(),
+            report["entered_at"]!.AsArray().Select(t => DateTimeOffset.FromUnixTimeMilliseconds((long)t!)).ToList(),
             log);
     }
 

@@ -21,7 +21,8 @@
 //   any other exit                                  the task fails with Local.OverrideFailed (stderr as cause)
 // Scripts run asynchronously (the CLI blocks on each one), so TimeoutSeconds is enforced as in AWS.
 //
-// Prints one JSON line: {"status": "SUCCEEDED"|"FAILED", "output"?, "error"?, "cause"?, "states": [entered…]}.
+// Prints one JSON line: {"status": "SUCCEEDED"|"FAILED", "output"?, "error"?, "cause"?, "states": [entered…],
+// "entered_at": [epoch ms of each]}.
 // Exit code 0 when the execution ran (whatever its outcome), 1 when it could not run at all.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -113,9 +114,13 @@ const execution = machine.run(config.input, {
 });
 
 const states = [];
+const enteredAt = [];
 const collecting = (async () => {
   for await (const event of execution.eventLogs) {
-    if (event.type === 'StateEntered') states.push(event.state.name);
+    if (event.type === 'StateEntered') {
+      states.push(event.state.name);
+      enteredAt.push(event.timestamp);
+    }
   }
 })();
 
@@ -129,4 +134,4 @@ try {
   report = { status: 'FAILED', error: inner.name, cause: inner.message };
 }
 await collecting.catch(() => {});
-process.stdout.write(JSON.stringify({ ...report, states }) + '\n');
+process.stdout.write(JSON.stringify({ ...report, states, entered_at: enteredAt }) + '\n');
