@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using KpiPipeline.Orchestration;
+using KpiPipeline.StateMachine.Tests.Support;
+using KpiPipeline.Testing;
+
+namespace KpiPipeline.StateMachine.Tests;
+
+/// <summary>
+/// <c>kpi-job run --orchestrator local-sfn</c> on a lake in a folder (the README's command): the state machine path
+/// and the in-process path must store the same KPIs from the same files.
+/// </summary>
+public sealed class RunOrchestratorTests
+{
+    [Fact]
+    public async Task Run_LocalSfnOnAFolder_StoresTheSameKpisAsInProcessAndNotifiesSuccess()
+    {
+        using var viaStateMachine = new TempLake();
+        using var inProcess = new TempLake();
+        foreach (var lake in new[] { viaStateMachine, inProcess })
+        {
+            foreach (var (key, content) in ShopDay.Good().Files)
+                lake.Write(key, content);
+        }
+
+        var local = await KpiJobAsync("run", "--lake", viaStateMachine.Root, "--orchestrator", "local-sfn", "--format", "json");
+        var direct = await KpiJobAsync("run", "--lake", inProcess.Root, "--format", "json");
+
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.True(direct.ExitCode == 0, direct.Error);
+        Assert.Equal(direct.Output, local.Output);
+        Assert.Contains("\"total_orders\"", local.Output, StringComparison.Ordinal);
+        Assert.True(viaStateMachine.Exists("processed/orders/2024-01-01/part-0000.csv"));
+        var notification = Assert.Single(File.ReadAllLines(viaStateMachine.PathOf(".local-sfn/notifications.jsonl")));
+        Assert.Contains("KPI batch 2024-01-01 v1 processed", notification, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(viaStateMachine.PathOf(".local-sfn/locks")));
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> KpiJobAsync(params string[] arguments)
+    {
+        var root = RepositoryRoot.Find();
+        var command = LocalTools.DotnetCommand(root, "spark-job", "kpi-job");
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var argument in command.Skip(1).Concat(arguments))
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(LocalPipeline.Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+}
