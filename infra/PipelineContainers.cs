@@ -56,7 +56,8 @@ public sealed class PipelineContainers : Construct
 
         props.Lake.GrantRead(KpiJob.TaskRole, "raw/", "batches/", "validated/", "processed/", "curated/");
         props.Lake.GrantWrite(KpiJob.TaskRole, "processed/", "curated/", "logs/transformation/");
-        props.Lake.GrantDelete(KpiJob.TaskRole, "validated/orders/", "validated/order_items/");
+        // curated/: a re-run removes its lines from dates its batch no longer touches.
+        props.Lake.GrantDelete(KpiJob.TaskRole, "validated/orders/", "validated/order_items/", "curated/order_lines/");
         props.Kpis.GrantWrite(KpiJob.TaskRole);
     }
 

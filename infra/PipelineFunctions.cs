@@ -140,7 +140,12 @@ public sealed class PipelineFunctions : Construct
             Role = role,
             MemorySize = 512,
             Timeout = timeout,
-            Environment = new Dictionary<string, string>(environment),
+            Environment = new Dictionary<string, string>(environment)
+            {
+                // A stream-in handler cannot ask the runtime for its remaining time: this budget,
+                // a little under the timeout, drives its cancellation token instead.
+                ["INVOCATION_BUDGET_SECONDS"] = ((int)(timeout.ToSeconds() * 0.85)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             LogGroup = logGroup,
             DeadLetterQueue = deadLetterQueue,
         });

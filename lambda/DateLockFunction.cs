@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
@@ -17,8 +18,6 @@ public sealed class DateLockFunction
 {
     /// <summary>A lease longer than a day is a mistake in the caller, not a long run.</summary>
     public const int MaxLeaseSeconds = 86_400;
-
-    private static readonly JsonSerializerOptions OutputJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly DateLock _lock;
     private readonly LambdaSettings _settings;
@@ -64,28 +63,9 @@ public sealed class DateLockFunction
         return result;
     });
 
-    private async Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        using var budget = new CancellationTokenSource(_settings.InvocationBudget, _timeProvider);
-        try
-        {
-            var request = await LockRequest.ParseAsync(input, budget.Token).ConfigureAwait(false);
-            var result = await body(request, budget.Token).ConfigureAwait(false);
-            return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
-        }
-        catch (InvalidEventException e)
-        {
-            // An expected failure: the message locates the problem, a stack trace would add nothing.
-            Log.InvalidInput(_logger, handler, e.Message);
-            throw;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.InvocationFailed(_logger, handler, e.Message, e);
-            throw;
-        }
-    }
+    private Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body) =>
+        HandlerInvocation.RunAsync(handler, input, _settings, _timeProvider, _logger, async (stream, token) =>
+            await body(await LockRequest.ParseAsync(stream, token).ConfigureAwait(false), token).ConfigureAwait(false));
 
     private sealed record LockRequest(string BatchId, string Owner, long? LeaseSeconds)
     {

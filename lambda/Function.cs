@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
@@ -16,8 +17,6 @@ namespace KpiPipeline.Lambda;
 /// </summary>
 public sealed class Function
 {
-    private static readonly JsonSerializerOptions OutputJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     private readonly BatchFileTracker _tracker;
     private readonly BatchCoordinator _coordinator;
     private readonly Func<string, IObjectStore> _storeForBucket;
@@ -69,29 +68,8 @@ public sealed class Function
     /// </summary>
     public Task<Stream> SweepAsync(Stream input) => RunAsync("sweep", input, SweepCoreAsync);
 
-    private async Task<Stream> RunAsync(string handler, Stream input, Func<Stream, CancellationToken, Task<object>> body)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        using var budget = new CancellationTokenSource(_settings.InvocationBudget, _timeProvider);
-        try
-        {
-            var result = await body(input, budget.Token).ConfigureAwait(false);
-            return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
-        }
-        catch (InvalidEventException e)
-        {
-            // An expected failure: the message locates the problem, a stack trace would add nothing.
-            Log.InvalidInput(_logger, handler, e.Message);
-            throw;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Logged here with the exception object, then rethrown: the invocation fails, so Lambda
-            // retries it and, in the end, the dead-letter queue keeps the event.
-            Log.InvocationFailed(_logger, handler, e.Message, e);
-            throw;
-        }
-    }
+    private Task<Stream> RunAsync(string handler, Stream input, Func<Stream, CancellationToken, Task<object>> body) =>
+        HandlerInvocation.RunAsync(handler, input, _settings, _timeProvider, _logger, body);
 
     private async Task<object> HandleCoreAsync(Stream input, CancellationToken cancellationToken)
     {

@@ -1,7 +1,3 @@
-using Amazon.Runtime;
-using KpiPipeline.Lambda.Events;
-using KpiPipeline.Lambda.Execution;
-
 namespace KpiPipeline.Lambda;
 
 /// <summary>
@@ -58,10 +54,10 @@ internal static class InvokeCommand
             }
             return Success;
         }
-        catch (Exception e) when (e is InvalidEventException or ConfigurationException or StepFunctionsException
-            or AmazonServiceException or AmazonClientException or HttpRequestException or IOException
-            or InvalidDataException or AggregateException or OperationCanceledException)
+        catch (Exception e)
         {
+            // The command line's outermost boundary: whatever the handler threw, Lambda would have failed
+            // the invocation; here that is exit code 1.
             // One line, no stack trace, after the log lines: the handler has logged the details.
             LambdaRuntime.FlushLogs();
             await stderr.WriteLineAsync($"error: {handler} failed: {OneLine(e.Message)}").ConfigureAwait(false);

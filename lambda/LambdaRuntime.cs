@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using Amazon.Runtime;
 using Amazon.S3;
 using KpiPipeline.Lake;
 using KpiPipeline.Lambda.Execution;
@@ -20,8 +21,16 @@ internal sealed class LambdaRuntime
     private LambdaRuntime()
     {
         Settings = LambdaSettings.FromEnvironment();
-        DynamoDb = AwsClients.CreateDynamoDb();
-        Starter = Settings.StateMachineArn is { } arn ? StepFunctionsStarter.Create(arn) : new UnconfiguredExecutionStarter();
+        try
+        {
+            DynamoDb = AwsClients.CreateDynamoDb();
+            Starter = Settings.StateMachineArn is { } arn ? StepFunctionsStarter.Create(arn) : new UnconfiguredExecutionStarter();
+        }
+        catch (AmazonClientException e)
+        {
+            // Only happens outside Lambda (which always sets the region and credentials): say what to set.
+            throw new ConfigurationException($"AWS is not configured: {e.Message} (set AWS_REGION and credentials, and AWS_ENDPOINT_URL_* for local emulators).");
+        }
         LoggerFactory = CreateLoggerFactory();
     }
 

@@ -77,6 +77,9 @@ internal static partial class Log
     [LoggerMessage(24, LogLevel.Information, "Batch {BatchId}: version {Version} was claimed {AgeSeconds:F0} s ago and is being started by its claimer")]
     public static partial void StartInProgress(ILogger logger, string batchId, int version, double ageSeconds);
 
+    [LoggerMessage(25, LogLevel.Information, "Batch {BatchId}: version {Version} already has every file, so the new revision needs no run (recorded: {Acknowledged})")]
+    public static partial void NothingNewToRun(ILogger logger, string batchId, int version, bool acknowledged);
+
     [LoggerMessage(30, LogLevel.Information, "Lock {LockId}: acquired by {Owner} until {ExpiresAt}")]
     public static partial void LockAcquired(ILogger logger, string lockId, string owner, long expiresAt);
 
@@ -91,6 +94,9 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Error, "Invocation of {Handler} rejected its input: {Message}")]
     public static partial void InvalidInput(ILogger logger, string handler, string message);
+
+    [LoggerMessage(42, LogLevel.Error, "Invocation of {Handler} ran out of its {BudgetSeconds:F0} s budget (INVOCATION_BUDGET_SECONDS); every step repeats safely, so the retry finishes the work")]
+    public static partial void BudgetExhausted(ILogger logger, string handler, double budgetSeconds);
 
     [LoggerMessage(40, LogLevel.Error, "Invocation of {Handler} failed: {Message}")]
     public static partial void InvocationFailed(ILogger logger, string handler, string message, Exception exception);

@@ -17,10 +17,12 @@ public sealed record BatchManifest(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    [JsonIgnore]
     public DateOnly BatchDate => LakeLayout.TryParseDate(BatchId, out var date)
         ? date
         : throw new InvalidDataException($"Batch id '{BatchId}' is not a date (YYYY-MM-DD).");
 
+    [JsonIgnore]
     public string Key => LakeLayout.ManifestKey(BatchDate, Version);
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon;
@@ -19,6 +20,8 @@ internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string
     public const string Target = "AWSStepFunctions.StartExecution";
     public const string ContentType = "application/x-amz-json-1.0";
     public const string SigningName = "states";
+
+    private static readonly JsonSerializerOptions InputJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Uri Endpoint => endpoint;
 
@@ -48,11 +51,11 @@ internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string
             ["stateMachineArn"] = stateMachineArn,
             ["name"] = input.ExecutionName,
             // Step Functions takes the input as a JSON string inside the JSON body.
-            ["input"] = JsonSerializer.Serialize(input),
+            ["input"] = JsonSerializer.Serialize(input, InputJson),
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
-            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString())),
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString(InputJson))),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", Target);

@@ -87,6 +87,18 @@ internal sealed class BatchCoordinator(
             }
         }
 
+        if (readiness.IsReady && state.Version > 0 && state.OrdersKeys.SetEquals(state.ClaimedOrdersKeys) && state.OrderItemsKeys.SetEquals(state.ClaimedOrderItemsKeys))
+        {
+            // Only the expected-files list changed, and the latest version already has every file: running
+            // the same files again would change nothing.
+            var acknowledged = await tracker.TryAcknowledgeAsync(state, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            Log.NothingNewToRun(logger, state.BatchId, state.Version, acknowledged);
+            outcomes.Add(acknowledged
+                ? new BatchOutcome(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version), "the latest version already has every file")
+                : new BatchOutcome(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded"));
+            return outcomes;
+        }
+
         if (readiness.IsReady)
         {
             outcomes.Add(await ClaimAndStartAsync(state, productsKey!, Decisions.Started, cancellationToken).ConfigureAwait(false));
@@ -105,8 +117,10 @@ internal sealed class BatchCoordinator(
                 outcomes.Add(await ClaimAndStartAsync(state, productsKey!, Decisions.ReleasedIncomplete, cancellationToken).ConfigureAwait(false));
                 return outcomes;
             }
+            // Logged on every sweep while it lasts (an alarm can count these lines); written once.
             Log.BatchStale(logger, state.BatchId, quiet.TotalMinutes, readiness.Reason);
-            await tracker.TrySetStatusAsync(state, BatchStatus.Stale, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
+            if (state.Status != BatchStatus.Stale || state.StatusReason != readiness.Reason)
+                await tracker.TrySetStatusAsync(state, BatchStatus.Stale, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
             outcomes.Add(new BatchOutcome(state.BatchId, Decisions.Stale, Reason: readiness.Reason));
             return outcomes;
         }

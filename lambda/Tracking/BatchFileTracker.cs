@@ -152,6 +152,23 @@ internal sealed class BatchFileTracker(IAmazonDynamoDB dynamoDb, string tableNam
     }
 
     /// <summary>
+    /// Marks the revision <paramref name="state"/> was read at as covered by the latest claim, without a new
+    /// version: for a revision that changed no file (a new expected-files list whose files the latest claim
+    /// already had). Same guard as a claim, so it cannot hide a file that arrived in between.
+    /// </summary>
+    public Task<bool> TryAcknowledgeAsync(BatchState state, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string update = "SET #claimed_revision = :revision, #last_updated = :now";
+        const string condition = "#revision = :revision AND #claimed_revision < :revision AND #version = :version";
+        return TryUpdateAsync(state.BatchId, update, condition, new()
+        {
+            [":revision"] = N(state.Revision),
+            [":version"] = N(state.Version),
+            [":now"] = Time(now),
+        }, cancellationToken);
+    }
+
+    /// <summary>
     /// Records that <paramref name="version"/> was started. The status says STARTED only while that version
     /// is still the newest claim and no newer file waits; otherwise only <c>started_version</c> moves on.
     /// </summary>

@@ -42,9 +42,9 @@ internal static class KpiTables
             json.WriteStartObject();
             json.WriteString("date_key", LakeLayout.FormatDate(row.Date));
             json.WriteNumber("total_orders", row.TotalOrders);
-            json.WriteNumber("total_revenue", row.TotalRevenue);
+            json.WriteNumber("total_revenue", Canonical(row.TotalRevenue));
             json.WriteNumber("total_items_sold", row.TotalItemsSold);
-            json.WriteNumber("return_rate", row.ReturnRate);
+            json.WriteNumber("return_rate", Canonical(row.ReturnRate));
             json.WriteNumber("unique_customers", row.UniqueCustomers);
             json.WriteEndObject();
         }
@@ -55,9 +55,9 @@ internal static class KpiTables
             json.WriteStartObject();
             json.WriteString("category", row.Category);
             json.WriteString("date_key", LakeLayout.FormatDate(row.Date));
-            json.WriteNumber("daily_revenue", row.DailyRevenue);
-            json.WriteNumber("avg_order_value", row.AvgOrderValue);
-            json.WriteNumber("avg_return_rate", row.AvgReturnRate);
+            json.WriteNumber("daily_revenue", Canonical(row.DailyRevenue));
+            json.WriteNumber("avg_order_value", Canonical(row.AvgOrderValue));
+            json.WriteNumber("avg_return_rate", Canonical(row.AvgReturnRate));
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -65,6 +65,9 @@ internal static class KpiTables
         json.Flush();
         output.WriteByte((byte)'\n');
     }
+
+    /// <summary>The same value prints the same whatever the store kept (DynamoDB drops trailing zeros: 41.30 → 41.3).</summary>
+    private static decimal Canonical(decimal value) => decimal.Parse(value.ToString("G29", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
+using KpiPipeline.Transform;
 using Spectre.Console;
 
 namespace KpiPipeline.SparkJob.Cli;
@@ -31,11 +32,9 @@ internal static class RecomputeCommand
             if (last < first)
                 throw new UsageException($"--to {LakeLayout.FormatDate(last)} is before --from {LakeLayout.FormatDate(first)}");
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken).ConfigureAwait(false);
-            var dates = await CuratedDatesAsync(target.Store, first, last, cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
-            var snapshot = dates.Count == 0 ? KpiSnapshot.Empty : await kpiEngine.ComputeAsync(dates, sink: null, cancellationToken).ConfigureAwait(false);
+            var snapshot = await Recomputation.RunAsync(target.Store, target.Kpis, kpiEngine, first, last, context.Clock, cancellationToken).ConfigureAwait(false);
             var range = $"{LakeLayout.FormatDate(first)}..{LakeLayout.FormatDate(last)}";
-            await target.Kpis.WriteAsync(snapshot, new KpiLineage($"recompute {range}", context.Clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             switch (parse.GetValue(format))
             {
                 case "json":
@@ -43,25 +42,11 @@ internal static class RecomputeCommand
                     break;
                 case "table":
                     KpiTables.Write(context.Out, snapshot);
-                    context.Out.MarkupLine($"[grey]Recomputed {dates.Count} date(s) with curated data in {range} on the {kpiEngine.Name} engine.[/]");
+                    context.Out.MarkupLine($"[grey]Recomputed {snapshot.Daily.Count} date(s) with curated data in {range} on the {kpiEngine.Name} engine.[/]");
                     break;
             }
             return ExitCodes.Success;
         }));
         return command;
-    }
-
-    /// <summary>The dates in the range that have curated order lines (folders <c>curated/order_lines/date=…/</c>).</summary>
-    internal static async Task<IReadOnlyList<DateOnly>> CuratedDatesAsync(IObjectStore store, DateOnly from, DateOnly to, CancellationToken cancellationToken)
-    {
-        var dates = new SortedSet<DateOnly>();
-        await foreach (var item in store.ListAsync(LakeLayout.CuratedOrderLinesPrefix, cancellationToken).ConfigureAwait(false))
-        {
-            var folder = item.Key.AsSpan(LakeLayout.CuratedOrderLinesPrefix.Length);
-            var slash = folder.IndexOf('/');
-            if (slash > 5 && folder.StartsWith("date=") && LakeLayout.TryParseDate(folder[5..slash], out var date) && date >= from && date <= to)
-                dates.Add(date);
-        }
-        return [.. dates];
     }
 }

@@ -41,13 +41,24 @@ public sealed class PipelineFunctionsTests(SynthesizedStack sut)
     }
 
     [Theory]
+    [InlineData(PipelineFunctions.AggregatorHandler, "25")]
+    [InlineData(PipelineFunctions.SweeperHandler, "102")]
+    public void BatchFunction_Synthesized_GetsABudgetUnderItsTimeout(string handler, string budget)
+    {
+        var environment = Function(handler).Properties["Environment"]!["Variables"]!;
+
+        Assert.Equal(budget, (string?)environment["INVOCATION_BUDGET_SECONDS"]);
+    }
+
+    [Theory]
     [InlineData(PipelineFunctions.AcquireLockHandler)]
     [InlineData(PipelineFunctions.ReleaseLockHandler)]
-    public void LockFunction_Synthesized_GetsOnlyTheLockTable(string handler)
+    public void LockFunction_Synthesized_GetsOnlyTheLockTableAndItsBudget(string handler)
     {
         var environment = Function(handler).Properties["Environment"]!["Variables"]!.AsObject();
 
-        Assert.Equal(["LOCK_TABLE"], environment.Select(pair => pair.Key));
+        Assert.Equal(["INVOCATION_BUDGET_SECONDS", "LOCK_TABLE"], environment.Select(pair => pair.Key).Order());
+        Assert.Equal("8", (string?)environment["INVOCATION_BUDGET_SECONDS"]);
         Assert.Equal(sut.Json.ResourceOfOutput(OutputNames.LockTableName).LogicalId,
             TemplateJson.ReferencedLogicalId(environment["LOCK_TABLE"]!));
     }

@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -8,8 +9,8 @@ namespace KpiPipeline.Lambda.Tests;
 /// with the products master data last. Each test counts the executions that a loopback Step Functions
 /// saw started through the real signed client.
 /// </summary>
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class ConcurrencyTests(DynaliteFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class ConcurrencyTests(EmulatorFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Events = 200;
     private const int ProductsEvents = 10;
@@ -68,6 +69,25 @@ public sealed class ConcurrencyTests(DynaliteFixture fixture, ITestOutputHelper 
             var last = await sut.ManifestAsync(batch, state.Version);
             Assert.Equal((PartsPerKind, PartsPerKind), (last.OrdersKeys.Count, last.OrderItemsKeys.Count));
         }
+    }
+
+    [Fact]
+    public async Task HandleAsync_CrashBetweenClaimAndStartThenConcurrentRetries_ExactlyOneStart()
+    {
+        await using var sut = await LambdaSut.CreateAsync(fixture, _ => new CrashingStarter(SignedStarters.For(_fake)));
+        await sut.HandleAsync(Keys.Products, Keys.Orders(Batches[0]));
+        await Assert.ThrowsAsync<InjectedCrashException>(() => sut.HandleAsync(Keys.OrderItems(Batches[0])));
+        Assert.Equal(0, _fake.Requests);
+        sut.Clock.Advance(TimeSpan.FromMinutes(1) + sut.Settings.InvocationBudget);
+
+        // Lambda's retry, S3's duplicate deliveries and the products file again, all at once.
+        var retries = Enumerable.Repeat(Keys.OrderItems(Batches[0]), 10).Concat(Enumerable.Repeat(Keys.Orders(Batches[0]), 5)).Append(Keys.Products);
+        await Task.WhenAll(retries.Select(key => Task.Run(() => sut.HandleAsync(key))));
+
+        Assert.Empty(_fake.Problems);
+        Assert.Equal([$"{Batches[0]}-v1"], _fake.Executions.Keys);
+        var state = await sut.BatchAsync(Batches[0]);
+        Assert.Equal((1, 1), (state.Version, state.StartedVersion));
     }
 
     /// <summary>Every file of every batch at least once, duplicates to make up 200 events, shuffled; products last.</summary>

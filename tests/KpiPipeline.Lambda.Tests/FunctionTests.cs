@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
@@ -6,8 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda.Tests;
 
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class FunctionTests(DynaliteFixture fixture)
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class FunctionTests(EmulatorFixture fixture)
 {
     private const string Batch = "2024-01-01";
 
@@ -88,9 +89,10 @@ public sealed class FunctionTests(DynaliteFixture fixture)
     {
         await using var sut = await CreateSut();
 
-        var result = await sut.HandleAsync(S3Events.Fixture("s3-multipart-encoded.json"));
+        await using var output = await sut.Function.HandleAsync(S3Events.Fixture("s3-multipart-encoded.json"));
+        var text = await new StreamReader(output).ReadToEndAsync();
 
-        Assert.Equal("raw/order_items/2024-01-01/part 0001 (retry)+1.csv", (string?)result["records"]![0]!["key"]);
+        Assert.Contains("\"key\":\"raw/order_items/2024-01-01/part 0001 (retry)+1.csv\"", text, StringComparison.Ordinal);
         Assert.Equal(["raw/order_items/2024-01-01/part 0001 (retry)+1.csv"], (await sut.BatchAsync(Batch)).OrderItemsKeys);
     }
 
@@ -150,6 +152,21 @@ public sealed class FunctionTests(DynaliteFixture fixture)
         Assert.True((await sut.BatchAsync(Batch)).HasExpectedFiles);
         var duplicate = await sut.HandleAsync(Keys.ExpectedFiles(Batch));
         Assert.Equal("waiting", (string?)duplicate["batches"]![0]!["decision"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ExpectedFilesListAfterARunThatHadEveryFile_NoSecondRun()
+    {
+        await using var sut = await CreateSut();
+        await sut.HandleAsync(Keys.Products, Keys.Orders(Batch), Keys.OrderItems(Batch));
+        await sut.UploadAsync(Keys.ExpectedFiles(Batch), """{"orders_keys": ["part-0000.csv"], "order_items_keys": ["part-0000.csv"]}""");
+
+        var result = await sut.HandleAsync(Keys.ExpectedFiles(Batch));
+
+        Assert.Equal(("up_to_date", 1), ((string?)result["batches"]![0]!["decision"], (int?)result["batches"]![0]!["version"]));
+        Assert.Equal(1, sut.Recorder.Calls);
+        var state = await sut.BatchAsync(Batch);
+        Assert.Equal((state.Revision, 1), (state.ClaimedRevision, state.Version));
     }
 
     [Fact]

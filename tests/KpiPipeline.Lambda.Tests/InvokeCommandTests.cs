@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using KpiPipeline.Lambda.Events;
@@ -5,8 +6,8 @@ using KpiPipeline.Lambda.Tests.Infrastructure;
 
 namespace KpiPipeline.Lambda.Tests;
 
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class InvokeCommandTests(DynaliteFixture fixture)
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class InvokeCommandTests(EmulatorFixture fixture)
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
 
@@ -58,7 +59,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_S3EventAgainstDynalite_RecordsTheFileAndPrintsOnlyTheResultJson()
     {
-        var table = await fixture.NewTableAsync("tracker", "BatchId");
+        var table = await fixture.CreateTrackerTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "s3-event", "--event", S3Events.FixturePath("s3-put.json")], ("TRACKER_TABLE", table));
 
@@ -71,7 +72,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_AcquireLockAgainstDynalite_PrintsTheLease()
     {
-        var table = await fixture.NewTableAsync("locks", "LockId");
+        var table = await fixture.CreateLockTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "acquire-lock", "--event", S3Events.FixturePath("lock-acquire.json")], ("LOCK_TABLE", table));
 
@@ -84,7 +85,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     [Fact]
     public async Task Main_MalformedEvent_ExitCode1WithTheProblemAndNoStackTrace()
     {
-        var table = await fixture.NewTableAsync("tracker", "BatchId");
+        var table = await fixture.CreateTrackerTableAsync();
 
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--event", S3Events.FixturePath(Path.Combine("malformed", "record-without-key.json"))], ("TRACKER_TABLE", table));
 
@@ -120,7 +121,7 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
     {
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = framework.Parent!.Name;
-        var path = Path.Combine(DynaliteFixture.RepositoryRoot(), "lambda", "bin", configuration, framework.Name, "KpiPipeline.Lambda.dll");
+        var path = Path.Combine(RepositoryRoot.Find(), "lambda", "bin", configuration, framework.Name, "KpiPipeline.Lambda.dll");
         return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build lambda/ first.");
     }
 
@@ -138,9 +139,9 @@ public sealed class InvokeCommandTests(DynaliteFixture fixture)
             startInfo.ArgumentList.Add(arg);
         foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k is "TRACKER_TABLE" or "LOCK_TABLE" or "STATE_MACHINE_ARN" or "STALE_BATCH_AFTER_MINUTES").ToList())
             startInfo.Environment.Remove(name);
-        startInfo.Environment["AWS_REGION"] = DynaliteFixture.Region;
-        startInfo.Environment["AWS_ACCESS_KEY_ID"] = DynaliteFixture.AccessKeyId;
-        startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = DynaliteFixture.SecretAccessKey;
+        startInfo.Environment["AWS_REGION"] = EmulatorFixture.Region;
+        startInfo.Environment["AWS_ACCESS_KEY_ID"] = EmulatorFixture.AccessKeyId;
+        startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = EmulatorFixture.SecretAccessKey;
         startInfo.Environment["AWS_ENDPOINT_URL_DYNAMODB"] = fixture.DynamoDbUrl.ToString().TrimEnd('/');
         foreach (var (name, value) in environment)
             startInfo.Environment[name] = value;

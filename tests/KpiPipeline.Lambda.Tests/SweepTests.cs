@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
@@ -5,8 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda.Tests;
 
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class SweepTests(DynaliteFixture fixture)
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class SweepTests(EmulatorFixture fixture)
 {
     private const string Batch = "2024-01-01";
     private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(120);

@@ -32,6 +32,16 @@ public sealed class StepFunctionsStarterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_InputWithAPlus_SentUnescaped()
+    {
+        var sut = CreateSut();
+
+        await sut.StartAsync(Input with { Bucket = "kpi+lake" }, CancellationToken.None);
+
+        Assert.Contains("\\\"bucket\\\":\\\"kpi+lake\\\"", Assert.Single(_fake.Bodies), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_SameNameAgain_ReportsAlreadyExistedInsteadOfFailing()
     {
         var sut = CreateSut();

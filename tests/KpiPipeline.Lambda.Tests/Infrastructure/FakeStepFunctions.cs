@@ -26,6 +26,7 @@ internal sealed partial class FakeStepFunctions : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _problems = new();
+    private readonly ConcurrentQueue<string> _bodies = new();
     private int _requests;
 
     private FakeStepFunctions(WebApplication app)
@@ -41,6 +42,9 @@ internal sealed partial class FakeStepFunctions : IAsyncDisposable
     public int Requests => Volatile.Read(ref _requests);
 
     public IReadOnlyCollection<string> Problems => _problems;
+
+    /// <summary>Every request body as sent.</summary>
+    public IReadOnlyCollection<string> Bodies => _bodies;
 
     /// <summary>When set, every request is answered with this error (type, HTTP status).</summary>
     public (string Type, HttpStatusCode Status)? FailWith { get; set; }
@@ -83,7 +87,9 @@ internal sealed partial class FakeStepFunctions : IAsyncDisposable
         if (string.IsNullOrEmpty(request.Headers["X-Amz-Date"]))
             problems.Add("X-Amz-Date is missing");
 
-        using var body = await JsonDocument.ParseAsync(request.Body);
+        var text = await new StreamReader(request.Body).ReadToEndAsync();
+        _bodies.Enqueue(text);
+        using var body = JsonDocument.Parse(text);
         var root = body.RootElement;
         var arn = root.TryGetProperty("stateMachineArn", out var a) ? a.GetString() : null;
         var name = root.TryGetProperty("name", out var n) ? n.GetString() : null;

@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using KpiPipeline.Lake;
@@ -42,9 +43,9 @@ internal sealed class LambdaSut : IAsyncDisposable
     public ListLoggerFactory Logs { get; } = new();
 
     /// <param name="starter">Wraps the recorder (crash injection) or replaces it (HTTP); the recorder by default.</param>
-    public static async Task<LambdaSut> CreateAsync(DynaliteFixture fixture, Func<RecordingStarter, IExecutionStarter>? starter = null, TimeSpan? staleAfter = null)
+    public static async Task<LambdaSut> CreateAsync(EmulatorFixture fixture, Func<RecordingStarter, IExecutionStarter>? starter = null, TimeSpan? staleAfter = null)
     {
-        var table = await fixture.NewTableAsync("tracker", "BatchId");
+        var table = await fixture.CreateTrackerTableAsync();
         var lake = new LocalObjectStore(Path.Combine(Path.GetTempPath(), "kpi-lambda-tests", Guid.NewGuid().ToString("N")));
         var recorder = new RecordingStarter();
         var settings = new LambdaSettings

@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
@@ -9,7 +10,7 @@ internal static class SignedStarters
 {
     /// <summary>The production starter, signing with dummy credentials, aimed at the loopback fake.</summary>
     public static StepFunctionsStarter For(FakeStepFunctions fake) => new(
-        new HttpClient(new SigV4SigningHandler(new BasicAWSCredentials(DynaliteFixture.AccessKeyId, DynaliteFixture.SecretAccessKey), RegionEndpoint.USEast1, StepFunctionsStarter.SigningName, new SocketsHttpHandler())),
+        new HttpClient(new SigV4SigningHandler(new BasicAWSCredentials(EmulatorFixture.AccessKeyId, EmulatorFixture.SecretAccessKey), RegionEndpoint.USEast1, StepFunctionsStarter.SigningName, new SocketsHttpHandler())),
         fake.Url,
         FakeStepFunctions.StateMachineArn);
 }

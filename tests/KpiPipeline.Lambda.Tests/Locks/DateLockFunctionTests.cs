@@ -1,11 +1,12 @@
+using KpiPipeline.Testing;
 using System.Text.Json.Nodes;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 
 namespace KpiPipeline.Lambda.Tests.Locks;
 
-[Collection(DynaliteFixture.CollectionName)]
-public sealed class DateLockFunctionTests(DynaliteFixture fixture)
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class DateLockFunctionTests(EmulatorFixture fixture)
 {
     private const string Batch = "2024-01-01";
     private static readonly DateTimeOffset Now = new(2024, 1, 2, 1, 0, 0, TimeSpan.Zero);
@@ -167,7 +168,7 @@ public sealed class DateLockFunctionTests(DynaliteFixture fixture)
 
     private async Task<(DateLockFunction Sut, ManualTimeProvider Clock)> CreateSut()
     {
-        var table = await fixture.NewTableAsync("locks", "LockId");
+        var table = await fixture.CreateLockTableAsync();
         var clock = new ManualTimeProvider(Now);
         var settings = new LambdaSettings { LockTable = table, InvocationBudget = TimeSpan.FromMinutes(5) };
         return (new DateLockFunction(fixture.CreateDynamoDbClient(), settings, clock, new ListLoggerFactory()), clock);

@@ -2,7 +2,7 @@ using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
 
-namespace KpiPipeline.Lambda.Tests;
+namespace KpiPipeline.Lambda.Tests.Tracking;
 
 public sealed class ExpectedFilesTests
 {
