@@ -10,15 +10,17 @@ internal abstract record Command;
 internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes) : Command;
 
 /// <param name="Items">Order items to generate.</param>
-/// <param name="Keep">Keep the generated lake (printed) instead of deleting it.</param>
-internal sealed record BenchCommand(int Items, string? Folder, bool Keep) : Command;
+/// <param name="Rounds">Measured validations, each of a freshly generated lake.</param>
+/// <param name="Keep">Keep the generated lakes (printed) instead of deleting them.</param>
+/// <param name="RejectEarly">One bad row at the top of every part, so every file is rewritten rather than moved.</param>
+internal sealed record BenchCommand(int Items, int Rounds, string? Folder, bool Keep, bool RejectEarly = false) : Command;
 
 /// <summary>Hand-parsed: the grammar is small, and every mistake must give one line on stderr and exit 2.</summary>
 internal static class CommandLine
 {
     public const string Usage =
         "usage: validator --manifest <key> (--bucket <name> | --lake <folder>) [--max-rejected-fraction 0.05] [--max-file-mb N]\n" +
-        "       validator bench [--items 1000000] [--folder <dir>] [--keep]";
+        "       validator bench [--items 1000000] [--rounds 5] [--reject-early] [--folder <dir>] [--keep]";
 
     /// <summary>The command, or a one-line error.</summary>
     public static (Command? Command, string? Error) Parse(IReadOnlyList<string> args)
@@ -75,8 +77,10 @@ internal static class CommandLine
     private static (Command? Command, string? Error) ParseBench(string[] args)
     {
         var items = 1_000_000;
+        var rounds = 5;
         string? folder = null;
         var keep = false;
+        var rejectEarly = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -84,9 +88,16 @@ internal static class CommandLine
                 case "--keep":
                     keep = true;
                     break;
+                case "--reject-early":
+                    rejectEarly = true;
+                    break;
                 case "--items" when i + 1 < args.Length:
                     if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out items) || items < 1)
                         return (null, $"--items must be a positive whole number, not '{args[i]}'");
+                    break;
+                case "--rounds" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) || rounds is < 1 or > 100)
+                        return (null, $"--rounds must be a whole number from 1 to 100, not '{args[i]}'");
                     break;
                 case "--folder" when i + 1 < args.Length:
                     folder = args[++i];
@@ -95,6 +106,6 @@ internal static class CommandLine
                     return (null, $"unexpected bench argument '{args[i]}'");
             }
         }
-        return (new BenchCommand(items, folder, keep), null);
+        return (new BenchCommand(items, rounds, folder, keep, rejectEarly), null);
     }
 }

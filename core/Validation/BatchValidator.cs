@@ -91,6 +91,7 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
         foreach (var file in files)
             located.Add((file, await FileLocator.LocateAsync(store, file.Key, ct).ConfigureAwait(false)));
 
+        await ReserveKeysAsync(files, located, validator, ct).ConfigureAwait(false);
         var results = new FileValidationResult?[files.Count];
         for (var i = 0; i < located.Count; i++)
         {
@@ -122,6 +123,27 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
         foreach (var result in results)
             LogDone(result!);
         return [.. results.Select(r => r!)];
+    }
+
+    /// <summary>
+    /// Sizes the dataset's key table for all its raw files at once (one listing per folder), so a day of many
+    /// parts does not rebuild the table part after part.
+    /// </summary>
+    private async Task ReserveKeysAsync(IReadOnlyList<ManifestFile> files, List<(ManifestFile File, string? Location)> located, FileValidator validator, CancellationToken ct)
+    {
+        var raw = located.Where(l => l.Location == l.File.Key).Select(l => l.File.Key).ToHashSet(StringComparer.Ordinal);
+        if (raw.Count == 0)
+            return;
+        long bytes = 0;
+        foreach (var folder in raw.Select(k => k[..(k.LastIndexOf('/') + 1)]).Distinct(StringComparer.Ordinal))
+        {
+            await foreach (var info in store.ListAsync(folder, ct).ConfigureAwait(false))
+            {
+                if (raw.Contains(info.Key))
+                    bytes += info.Size;
+            }
+        }
+        validator.ReserveKeys(files[0].File.Dataset, bytes);
     }
 
     private void LogDone(FileValidationResult result)

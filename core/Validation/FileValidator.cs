@@ -37,14 +37,27 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         var checkpoint = keys.Mark();
         var checker = new RowChecker(binding!, reader.FieldCount, options, validationTime, batchDate, keys);
         var rejectsKey = LakeLayout.RejectsKey(file);
-        await using var good = await BufferedObjectOutput.CreateAsync(store, file.KeyIn(Stage.Validated), cancellationToken).ConfigureAwait(false);
+        var validatedKey = file.KeyIn(Stage.Validated);
+        BufferedObjectOutput? good = null;
         BufferedObjectOutput? rejects = null;
         try
         {
-            good.AppendLine(reader.RawRecord);
+            // Most files are clean, and a clean file's good output is the file itself: it is moved (or, for
+            // products, copied) as it is instead of being rewritten. Good rows are written only from the first
+            // rejected row on, after the clean prefix is copied. Leading blank lines would put a blank line
+            // where readers expect the header, so such a file is rewritten from the start.
+            var headerStart = reader.HadByteOrderMark ? 3 : 0;
+            if (tally.BlankLines > 0)
+            {
+                good = await BufferedObjectOutput.CreateAsync(store, validatedKey, cancellationToken).ConfigureAwait(false);
+                good.AppendLine(reader.RawRecord);
+            }
             Violation? fileError = null;
+            var nextStart = reader.BytesConsumed;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                var recordStart = nextStart;
+                nextStart = reader.BytesConsumed;
                 if (reader.IsBlank)
                 {
                     tally.BlankLines++;
@@ -63,12 +76,15 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     tally.Accepted++;
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
+                    if (good is null)
+                        continue;
                     good.AppendLine(reader.RawRecord);
                     if (good.ShouldFlush)
                         await good.FlushAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 tally.Reject(violation);
+                good ??= await StartGoodOutputAsync(rawKey, validatedKey, headerStart, recordStart, cancellationToken).ConfigureAwait(false);
                 if (rejects is null)
                 {
                     rejects = await BufferedObjectOutput.CreateAsync(store, rejectsKey, cancellationToken).ConfigureAwait(false);
@@ -94,22 +110,76 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
             // Good rows and rejects are committed before the raw object goes: a crash in between leaves the raw
             // file in place, and the re-run validates it again to the same result.
-            await good.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (good is not null)
+                await good.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (rejects is not null)
                 await rejects.CommitAsync(cancellationToken).ConfigureAwait(false);
             else
                 await DeleteIfExistsAsync(rejectsKey, cancellationToken).ConfigureAwait(false);
             await DeleteIfExistsAsync(LakeLayout.ErrorsKey(file), cancellationToken).ConfigureAwait(false);
-            if (file.Dataset != Dataset.Products)
+            if (file.Dataset == Dataset.Products)
+            {
+                // Products master data stays in raw/ for the other batches; validated/ gets its own copy.
+                if (good is null)
+                    await store.CopyAsync(rawKey, validatedKey, cancellationToken).ConfigureAwait(false);
+            }
+            else if (good is null)
+            {
+                await store.MoveAsync(rawKey, validatedKey, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
                 await store.DeleteAsync(rawKey, cancellationToken).ConfigureAwait(false);
-            return tally.ToResult(rawKey, file.Dataset, FileDisposition.Validated, file.KeyIn(Stage.Validated),
+            }
+            return tally.ToResult(rawKey, file.Dataset, FileDisposition.Validated, validatedKey,
                 rejects is null ? null : rejectsKey, errorsKey: null, fileError: null);
         }
         finally
         {
+            if (good is not null)
+                await good.DisposeAsync().ConfigureAwait(false);
             if (rejects is not null)
                 await rejects.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Starts the good output at the first rejected row: the header and every row before it were good, so
+    /// they are copied byte for byte from the raw object (a second read of that prefix only).
+    /// </summary>
+    private async Task<BufferedObjectOutput> StartGoodOutputAsync(string rawKey, string validatedKey, long from, long to, CancellationToken cancellationToken)
+    {
+        var output = await BufferedObjectOutput.CreateAsync(store, validatedKey, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var input = await store.OpenReadAsync(rawKey, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[64 * 1024];
+            var position = 0L;
+            while (position < to)
+            {
+                var read = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, to - position)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                    throw new IOException($"{store.Describe(rawKey)} became shorter while it was being validated.");
+                var start = (int)Math.Clamp(from - position, 0, read);
+                output.Append(buffer.AsSpan(start, read - start));
+                position += read;
+                if (output.ShouldFlush)
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return output;
+        }
+        catch
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Sizes a dataset's key tables for this many bytes of raw files (a row is rarely under 40 bytes).</summary>
+    public void ReserveKeys(Dataset dataset, long bytes)
+    {
+        var rows = (int)Math.Min(int.MaxValue / 2, bytes / 40);
+        keys.KeysOf(dataset, hasIdColumn: true).Reserve(rows);
     }
 
     /// <summary>Claims the keys of a file an earlier run placed in <c>validated/</c> or <c>processed/</c>.</summary>
@@ -154,7 +224,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             return (null, NotText(reader));
         if (reader.Problem != CsvRecordProblem.None)
             return (null, new Violation(ValidationRules.MalformedHeader, line, null, ValidationRules.MalformedHeader.Expected, $"{reader.Problem}: {RowChecker.Found(reader.RawRecord)}"));
-        if (reader.RawRecord.Contains((byte)'\r'))
+        // A CR before the end: lines end in CR alone. (One CR at the very end is "\r\r\n", which header matching trims.)
+        if (reader.RawRecord[..^1].Contains((byte)'\r'))
             return (null, new Violation(ValidationRules.BareCarriageReturns, line, null, ValidationRules.BareCarriageReturns.Expected, "carriage returns without line feeds in the first line"));
 
         var schema = Schemas.For(dataset);
@@ -242,7 +313,9 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
     }
 
     /// <summary>UTF-8 and no NUL bytes (which UTF-16 text and binary files are full of).</summary>
-    private static bool IsText(ReadOnlySpan<byte> record) => Utf8.IsValid(record) && !record.Contains((byte)0);
+    private static bool IsText(ReadOnlySpan<byte> record) =>
+        // Almost every row is printable ASCII: one vectorised scan settles it; only other rows pay for the full check.
+        record.IndexOfAnyExceptInRange((byte)1, (byte)0x7F) < 0 || (Utf8.IsValid(record) && !record.Contains((byte)0));
 
     private static Violation NotText(CsvReader reader)
     {

@@ -155,9 +155,26 @@ internal sealed class KeyTable
         return (spread << GroupBits) | (int)(number & ((1 << GroupBits) - 1));
     }
 
-    private void GrowSlots()
+    /// <summary>Makes room for this many more keys at once, so a large file does not rebuild the table at every doubling.</summary>
+    public void Reserve(int additionalKeys)
     {
-        _slotBits++;
+        var wanted = (long)_numericCount + Math.Max(0, additionalKeys);
+        if (wanted * 2 <= _slots.Length)
+            return;
+        var bits = Math.Min(30, BitOperations.Log2((ulong)wanted) + 2);
+        if (_numericLog.Length < wanted)
+        {
+            Array.Resize(ref _numericLog, (int)Math.Min(wanted, Array.MaxLength));
+            Array.Resize(ref _numericValues, _numericLog.Length);
+        }
+        Rebuild(bits);
+    }
+
+    private void GrowSlots() => Rebuild(_slotBits + 1);
+
+    private void Rebuild(int bits)
+    {
+        _slotBits = bits;
         _slots = new Slot[1 << _slotBits];
         var mask = _slots.Length - 1;
         // Re-insert in insertion order, so the table is what inserting the keys one by one would give.

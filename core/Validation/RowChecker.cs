@@ -29,6 +29,8 @@ internal sealed class RowChecker
     private readonly ColumnCheck? _orderReference;
     private readonly ColumnCheck? _productReference;
     private readonly byte[] _contentKey = new byte[8];
+    private readonly byte[] _lastOrder = new byte[64];
+    private int _lastOrderLength = -1;
     private DateTime _lastTimestamp;            // created_at of the row being checked, parsed once
 
     public RowChecker(HeaderBinding binding, int headerFieldCount, ValidationOptions options, DateTime validationTime, DateOnly? batchDate, BatchKeys keys)
@@ -88,7 +90,7 @@ internal sealed class RowChecker
             if (violation is not null)
                 return violation;
         }
-        if (_orderReference is not null && !_keys.Orders.Contains(Trim(record[_orderReference.Position])))
+        if (_orderReference is not null && !IsKnownOrder(Trim(record[_orderReference.Position])))
             return Reject(ValidationRules.UnknownOrder, _orderReference, record.LineNumber, record[_orderReference.Position]);
         if (_productReference is not null && !_keys.Products.Contains(Trim(record[_productReference.Position])))
             return Reject(ValidationRules.UnknownProduct, _productReference, record.LineNumber, record[_productReference.Position]);
@@ -113,6 +115,21 @@ internal sealed class RowChecker
         if (_createdAtPosition >= 0 && _batchDate is { } batchDate && DateOnly.FromDateTime(_lastTimestamp) != batchDate)
             LastRowOffDate = true;
         return null;
+    }
+
+    /// <summary>Order items come grouped by order: remembering the last order found saves most lookups.</summary>
+    private bool IsKnownOrder(ReadOnlySpan<byte> orderId)
+    {
+        if (_lastOrderLength >= 0 && orderId.SequenceEqual(_lastOrder.AsSpan(0, _lastOrderLength)))
+            return true;
+        if (!_keys.Orders.Contains(orderId))
+            return false;
+        if (orderId.Length <= _lastOrder.Length)
+        {
+            orderId.CopyTo(_lastOrder);
+            _lastOrderLength = orderId.Length;
+        }
+        return true;
     }
 
     /// <summary>Claims the key of a row of a file validated by an earlier run, without judging it again.</summary>
@@ -144,7 +161,8 @@ internal sealed class RowChecker
                 // Every decimal column of the contracts is a price or a cost.
                 return amount < 0 ? Reject(ValidationRules.NegativeAmount, column, line, value) : null;
             case ColumnKind.Quantity:
-                return Values.TryParseInteger(trimmed, out var quantity) && quantity >= 1
+                // The KPI job holds quantities as int.
+                return Values.TryParseInteger(trimmed, out var quantity) && quantity is >= 1 and <= int.MaxValue
                     ? null
                     : Reject(ValidationRules.InvalidQuantity, column, line, value);
             case ColumnKind.Timestamp:

@@ -89,8 +89,8 @@ public static class ValidationRules
         "zero or more");
 
     public static readonly ValidationRule InvalidQuantity = new("invalid_quantity", RuleLevel.Row,
-        "A quantity is not a positive whole number.",
-        "a whole number of at least 1");
+        "A quantity is not a whole number from 1 to 2147483647.",
+        "a whole number from 1 to 2147483647");
 
     public static readonly ValidationRule InvalidTimestamp = new("invalid_timestamp", RuleLevel.Row,
         "A timestamp is not ISO-8601 (date, or date and time with optional fraction and zone) or not a real date.",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KpiPipeline.Contracts;
 
 namespace KpiPipeline.Validation;
 
@@ -12,11 +13,11 @@ internal static class ValidationSummary
         var culture = CultureInfo.InvariantCulture;
         text.Append(culture, $"Batch {batchId} v{version}: {(outcome == BatchOutcome.Valid ? "VALID" : "REJECTED")}");
         if (rejectionReason is not null)
-            text.Append(culture, $" ({rejectionReason})");
-        text.Append(culture, $", validated at {validatedAt:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
+            text.Append(culture, $": {rejectionReason}");
+        text.Append(culture, $" (validated at {validatedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})\n");
         foreach (var file in files)
         {
-            text.Append(culture, $"\n{file.Key} [{file.Dataset}] {Describe(file.Disposition)}");
+            text.Append(culture, $"\n{file.Key} [{file.Dataset.Folder()}] {Describe(file.Disposition)}");
             if (file.Destination is not null && file.Destination != file.Key)
                 text.Append(culture, $" -> {file.Destination}");
             text.Append('\n');

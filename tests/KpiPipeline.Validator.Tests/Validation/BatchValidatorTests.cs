@@ -384,4 +384,41 @@ public sealed class BatchValidatorTests : IDisposable
         Assert.Equal((8L, "not_a_number", "12,5", Bad), (reject.Line, reject.Rule, reject.Found, reject.Record));
         Assert.Equal(39, (await _lake.DataRecordsAsync("validated/order_items/2024-01-15/part-0000.csv")).Count);
     }
+
+    [Fact]
+    public async Task ValidateAsync_CleanFile_MovedByteForByte()
+    {
+        var original = "\uFEFF" + CsvText.Items(1, 40).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), original).WriteManifest();
+
+        await _lake.ValidateAsync(manifest);
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(original), _lake.ReadBytes("validated/order_items/2024-01-15/part-0000.csv"));
+    }
+
+    [Fact]
+    public async Task ValidateAsync_RejectAfterCleanPrefix_PrefixCopiedWithoutBomThenGoodRows()
+    {
+        var rows = Enumerable.Range(1, 40).Select(i => i == 30 ? CsvText.Item(30, quantity: "99999999999") : CsvText.Item(i));
+        var original = "\uFEFF" + CsvText.Lines(CsvText.ItemsHeader, rows).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), original).WriteManifest();
+
+        var result = await _lake.ValidateAsync(manifest);
+
+        Assert.Equal(new Dictionary<string, long> { ["invalid_quantity"] = 1 }, result.Files[2].RejectedByRule);
+        var expected = CsvText.Lines(CsvText.ItemsHeader, Enumerable.Range(1, 29).Select(i => CsvText.Item(i))).Replace("\n", "\r\n", StringComparison.Ordinal)
+            + string.Concat(Enumerable.Range(31, 10).Select(i => CsvText.Item(i) + "\n"));
+        Assert.Equal(expected, _lake.Read("validated/order_items/2024-01-15/part-0000.csv"));
+    }
+
+    [Fact]
+    public async Task ValidateAsync_LeadingBlankLines_RewrittenSoTheHeaderComesFirst()
+    {
+        var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), "\n\n" + CsvText.Items(1, 40)).WriteManifest();
+
+        var result = await _lake.ValidateAsync(manifest);
+
+        Assert.Equal(2, result.Files[2].BlankLines);
+        Assert.Equal(CsvText.Items(1, 40), _lake.Read("validated/order_items/2024-01-15/part-0000.csv"));
+    }
 }

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using KpiPipeline.Lake;
+using KpiPipeline.Validator.Tests.Builders;
+
+namespace KpiPipeline.Validator.Tests;
+
+/// <summary>The container contract: arguments, exit codes (0 valid, 2 rejected or bad arguments, 1 infrastructure), JSON on stdout only.</summary>
+public sealed class ValidatorAppTests : IDisposable
+{
+    private readonly TestLake _lake = new();
+    private readonly StringWriter _stdout = new();
+    private readonly StringWriter _stderr = new();
+
+    public void Dispose()
+    {
+        _lake.Dispose();
+        _stdout.Dispose();
+        _stderr.Dispose();
+    }
+
+    [Theory]
+    [InlineData(new string[0], "--manifest <key> is required")]
+    [InlineData(new[] { "--manifest", "batches/2024-01-15/v0001.json" }, "give exactly one of --bucket <name> or --lake <folder>")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--lake", "." }, "give exactly one of --bucket <name> or --lake <folder>")]
+    [InlineData(new[] { "--manifest", "m", "--lake", "/no/such/folder" }, "lake folder '/no/such/folder' does not exist")]
+    [InlineData(new[] { "--manifest" }, "option --manifest needs a value")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-rejected-fraction", "1.5" }, "--max-rejected-fraction must be a number from 0 to 1, not '1.5'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-file-mb", "-3" }, "--max-file-mb must be a whole number of megabytes from 1, not '-3'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-file-mb", "lots" }, "--max-file-mb must be a whole number of megabytes from 1, not 'lots'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--colour", "red" }, "unknown option '--colour'")]
+    [InlineData(new[] { "validate" }, "unexpected argument 'validate'")]
+    [InlineData(new[] { "bench", "--items", "many" }, "--items must be a positive whole number, not 'many'")]
+    public async Task RunAsync_BadArguments_OneLineErrorAndExitTwo(string[] args, string message)
+    {
+        var exit = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Equal($"validator: {message}\n", _stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Empty(_stdout.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_ValidBatch_PrintsJsonResultAndExitsZero()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+
+        var exit = await RunAsync(["--manifest", manifest, "--lake", _lake.Root]);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(_stdout.ToString());
+        Assert.Equal("valid", json.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(3, json.RootElement.GetProperty("files").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task RunAsync_RejectedBatch_PrintsJsonResultAndExitsTwo()
+    {
+        var manifest = _lake.WithStandardBatch().Put(LakeLayout.ProductsKey, "").WriteManifest();
+
+        var exit = await RunAsync(["--manifest", manifest, "--lake", _lake.Root]);
+
+        Assert.Equal(2, exit);
+        using var json = JsonDocument.Parse(_stdout.ToString());
+        Assert.Equal("rejected", json.RootElement.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_OptionsFromArguments_ReachTheValidator()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+
+        var exit = await RunAsync(["--manifest", manifest, "--lake", _lake.Root, "--max-file-mb", "1", "--max-rejected-fraction", "0"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"disposition\": \"validated\"", _stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManifestMissing_OneLineErrorAndExitTwo()
+    {
+        var exit = await RunAsync(["--manifest", "batches/2024-01-15/v0009.json", "--lake", _lake.Root]);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("validator: manifest ", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Single(_stderr.ToString().Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task RunAsync_ManifestNotJson_OneLineErrorAndExitTwo()
+    {
+        _lake.Put("batches/2024-01-15/v0001.json", "not json");
+
+        var exit = await RunAsync(["--manifest", "batches/2024-01-15/v0001.json", "--lake", _lake.Root]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("not a batch manifest", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_StoreFailsMidway_ExitsOneForARetry()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+
+        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--bucket", "kpi-lake"], _stdout, _stderr, CancellationToken.None,
+            new FixedClock(TestLake.Now), _ => new FailingStore(_lake.Store, failOn: TestLake.ItemsKey()));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("validator: infrastructure failure: IOException: connection reset", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_stdout.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_BenchOnASmallBatch_PrintsThroughputAndPeakMemory()
+    {
+        var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--folder", Path.Combine(_lake.Root, "bench")]);
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"validation of 300 order items: median \d+ MB/s, best \d+ MB/s; peak working set \d+ MiB", _stdout.ToString());
+    }
+
+    private Task<int> RunAsync(string[] args) =>
+        ValidatorApp.RunAsync(args, _stdout, _stderr, CancellationToken.None, new FixedClock(TestLake.Now));
+
+    /// <summary>A store whose reads of one key fail like a dropped connection.</summary>
+    private sealed class FailingStore(IObjectStore inner, string failOn) : IObjectStore
+    {
+        public string Describe(string key) => inner.Describe(key);
+
+        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => inner.ExistsAsync(key, cancellationToken);
+
+        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) =>
+            key == failOn ? throw new IOException("connection reset") : inner.OpenReadAsync(key, cancellationToken);
+
+        public Task<IObjectWriter> CreateAsync(string key, CancellationToken cancellationToken) => inner.CreateAsync(key, cancellationToken);
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
+
+        public Task<bool> MoveAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken) => inner.MoveAsync(sourceKey, destinationKey, cancellationToken);
+
+        public Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken) => inner.CopyAsync(sourceKey, destinationKey, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    }
+}
