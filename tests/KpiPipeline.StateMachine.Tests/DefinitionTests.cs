@@ -85,6 +85,25 @@ public sealed partial class DefinitionTests
         Assert.DoesNotContain("States.ALL", errors);
     }
 
+    [Theory]
+    [InlineData("ValidateData")]
+    [InlineData("TransformData")]
+    public void EcsTask_EveryWayIn_FollowsATakenOrRenewedLease(string state)
+    {
+        // The lease (3 h) must not expire while a container runs (at most 2 h): it is taken or renewed right before.
+        var states = States();
+        var predecessors = Predecessors(states);
+
+        Assert.All(predecessors[state], gate =>
+        {
+            Assert.Equal("Choice", Type(states[gate]));
+            Assert.Equal("$.lock.acquired", (string?)states[gate]!["Choices"]![0]!["Variable"]);
+            Assert.All(predecessors[gate], taker =>
+                Assert.Equal("${AcquireLockFunctionArn}", (string?)states[taker]!["Parameters"]?["FunctionName"]));
+        });
+        Assert.NotEmpty(predecessors[state]);
+    }
+
     [Fact]
     public void FailStates_AreTheNamedOutcomes() =>
         Assert.Equal(
@@ -123,10 +142,13 @@ public sealed partial class DefinitionTests
             yield return (string)catcher!["Next"]!;
     }
 
+    private static ILookup<string, string> Predecessors(JsonObject states) =>
+        states.SelectMany(s => Successors(s.Value!).Select(next => (From: s.Key, To: next))).Distinct().ToLookup(e => e.To, e => e.From);
+
     /// <summary>The last stretch of every path into <paramref name="target"/>, back to the first non-failure state.</summary>
     private static List<List<string>> PathsInto(JsonObject states, string target)
     {
-        var predecessors = states.SelectMany(s => Successors(s.Value!).Select(next => (From: s.Key, To: next))).ToLookup(e => e.To, e => e.From);
+        var predecessors = Predecessors(states);
         var paths = new List<List<string>>();
         void Walk(string state, List<string> suffix)
         {

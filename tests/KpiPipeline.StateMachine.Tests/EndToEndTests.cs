@@ -98,6 +98,7 @@ public sealed class EndToEndTests(EmulatorFixture emulators)
         Assert.True(File.Exists(marker), "the first KPI job run was not made to fail");
         Assert.Equal(2, execution.TimesEntered("TransformData"));
         Assert.Equal(1, execution.TimesEntered("WaitBeforeKpiJobRetry"));
+        Assert.Equal(2, execution.TimesEntered("RenewLockForKpiJob"));
         Assert.Equal(1, (int?)execution.Output!["kpi_job_retries"]);
         AssertKpis(await day.ExpectedKpisAsync(), await pipeline.ReadKpisAsync());
         Assert.False(await pipeline.LockItemExistsAsync(day.BatchId));
