@@ -26,15 +26,35 @@ if (process.env.KPI_LOCAL_LOCK_FOLDER) {
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `${payload.batch_id}.json`);
   const now = Math.floor(Date.now() / 1000);
-  const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+  const read = () => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null);
+  const current = read();
   if (handler === 'acquire-lock') {
-    if (current === null || current.expires_at < now || current.owner === payload.owner) {
-      const lease = { owner: payload.owner, expires_at: now + Number(payload.lease_seconds) };
-      writeFileSync(`${file}.tmp`, JSON.stringify(lease));
-      renameSync(`${file}.tmp`, file);
-      answer({ acquired: true, batch_id: payload.batch_id, owner: payload.owner, expires_at: lease.expires_at });
+    const lease = { owner: payload.owner, expires_at: now + Number(payload.lease_seconds) };
+    const refused = (holder) =>
+      answer({ acquired: false, batch_id: payload.batch_id, owner: payload.owner, expires_at: holder?.expires_at, held_by: holder?.owner });
+    if (current !== null && current.owner === payload.owner) {
+      // Renewal: only the owner rewrites its own lease.
+      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(lease));
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    } else {
+      if (current !== null && current.expires_at >= now) refused(current);
+      if (current !== null) {
+        // An expired lease: of several takers, only the one whose rename wins may create the new lease.
+        try {
+          renameSync(file, `${file}.expired.${process.pid}`);
+          unlinkSync(`${file}.expired.${process.pid}`);
+        } catch {
+          refused(read());
+        }
+      }
+      try {
+        // Exclusive create: two takers of a free date cannot both succeed.
+        writeFileSync(file, JSON.stringify(lease), { flag: 'wx' });
+      } catch {
+        refused(read());
+      }
     }
-    answer({ acquired: false, batch_id: payload.batch_id, owner: payload.owner, expires_at: current.expires_at, held_by: current.owner });
+    answer({ acquired: true, batch_id: payload.batch_id, owner: payload.owner, expires_at: lease.expires_at });
   }
   if (handler === 'release-lock') {
     const released = current !== null && current.owner === payload.owner;

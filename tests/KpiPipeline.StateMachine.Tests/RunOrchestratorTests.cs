@@ -35,6 +35,23 @@ public sealed class RunOrchestratorTests
         Assert.Empty(Directory.EnumerateFiles(viaStateMachine.PathOf(".local-sfn/locks")));
     }
 
+    [Fact]
+    public async Task Run_LocalSfnOnAFolderWithABrokenFile_ExitsRejectedNotifiesTheFailureAndReleasesTheLease()
+    {
+        using var lake = new TempLake();
+        foreach (var (key, content) in ShopDay.WithBrokenOrdersFile().Files)
+            lake.Write(key, content);
+
+        var run = await KpiJobAsync("run", "--lake", lake.Root, "--orchestrator", "local-sfn", "--format", "none");
+
+        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.Error}");
+        Assert.Contains("2024-01-01-v1 ended in ValidationFailed", run.Error, StringComparison.Ordinal);
+        var notification = Assert.Single(File.ReadAllLines(lake.PathOf(".local-sfn/notifications.jsonl")));
+        Assert.Contains("KPI batch 2024-01-01 v1 failed in validation", notification, StringComparison.Ordinal);
+        Assert.True(lake.Exists("invalid/orders/2024-01-01/part-0000.csv"));
+        Assert.Empty(Directory.EnumerateFiles(lake.PathOf(".local-sfn/locks")));
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> KpiJobAsync(params string[] arguments)
     {
         var root = RepositoryRoot.Find();
