@@ -21,6 +21,11 @@ internal static class LocalStateMachineRun
     /// <summary>The folder inside a local lake that keeps the local run's leases and notifications (not a lake prefix).</summary>
     public const string LocalStateFolder = ".local-sfn";
 
+    /// <summary>With <c>--bucket</c>: the local SNS topics the outcome is published to (the definition's two topic placeholders).</summary>
+    public const string SuccessTopicVariable = "KPI_LOCAL_SUCCESS_TOPIC_ARN";
+
+    public const string FailureTopicVariable = "KPI_LOCAL_FAILURE_TOPIC_ARN";
+
     public static Option<string> Option()
     {
         var option = new Option<string>("--orchestrator")
@@ -108,6 +113,8 @@ internal static class LocalStateMachineRun
             return new LocalStateMachine(options with
             {
                 LambdaCommand = LocalTools.DotnetCommand(root, "lambda", "KpiPipeline.Lambda"),
+                SuccessTopicArn = Environment.GetEnvironmentVariable(SuccessTopicVariable) is { Length: > 0 } success ? success : options.SuccessTopicArn,
+                FailureTopicArn = Environment.GetEnvironmentVariable(FailureTopicVariable) is { Length: > 0 } failure ? failure : options.FailureTopicArn,
                 // Without a local SNS the notifications are kept in a file rather than sent to AWS.
                 NotificationsFile = AwsClients.EndpointOverride("SNS") is null ? Path.Combine(Environment.CurrentDirectory, LocalStateFolder, "notifications.jsonl") : null,
             });

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using KpiPipeline.Orchestration;
 using KpiPipeline.StateMachine.Tests.Support;
 using KpiPipeline.Testing;
 
@@ -22,8 +20,8 @@ public sealed class RunOrchestratorTests
                 lake.Write(key, content);
         }
 
-        var local = await KpiJobAsync("run", "--lake", viaStateMachine.Root, "--orchestrator", "local-sfn", "--format", "json");
-        var direct = await KpiJobAsync("run", "--lake", inProcess.Root, "--format", "json");
+        var local = await KpiJobProcess.RunAsync("run", "--lake", viaStateMachine.Root, "--orchestrator", "local-sfn", "--format", "json");
+        var direct = await KpiJobProcess.RunAsync("run", "--lake", inProcess.Root, "--format", "json");
 
         Assert.True(local.ExitCode == 0, local.Error);
         Assert.True(direct.ExitCode == 0, direct.Error);
@@ -42,7 +40,7 @@ public sealed class RunOrchestratorTests
         foreach (var (key, content) in ShopDay.WithBrokenOrdersFile().Files)
             lake.Write(key, content);
 
-        var run = await KpiJobAsync("run", "--lake", lake.Root, "--orchestrator", "local-sfn", "--format", "none");
+        var run = await KpiJobProcess.RunAsync("run", "--lake", lake.Root, "--orchestrator", "local-sfn", "--format", "none");
 
         Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.Error}");
         Assert.Contains("2024-01-01-v1 ended in ValidationFailed", run.Error, StringComparison.Ordinal);
@@ -50,26 +48,5 @@ public sealed class RunOrchestratorTests
         Assert.Contains("KPI batch 2024-01-01 v1 failed in validation", notification, StringComparison.Ordinal);
         Assert.True(lake.Exists("invalid/orders/2024-01-01/part-0000.csv"));
         Assert.Empty(Directory.EnumerateFiles(lake.PathOf(".local-sfn/locks")));
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> KpiJobAsync(params string[] arguments)
-    {
-        var root = RepositoryRoot.Find();
-        var command = LocalTools.DotnetCommand(root, "spark-job", "kpi-job");
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        foreach (var argument in command.Skip(1).Concat(arguments))
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(LocalPipeline.Patience);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
     }
 }
