@@ -26,10 +26,13 @@ public sealed class KpiTables : Construct
         ["CATEGORY_KPIS_TABLE"] = Category.TableName,
     };
 
-    /// <summary>The KPI job upserts a date's rows with BatchWriteItem (PutItem for a single row).</summary>
+    /// <summary>
+    /// The KPI job replaces a date's rows with BatchWriteItem (puts, and deletes of rows the date no longer has,
+    /// which it finds with a filtered Scan: the category table is keyed by category first).
+    /// </summary>
     public void GrantWrite(IGrantable grantee)
     {
-        TableDefaults.Grant(grantee, Daily, "BatchWriteItem", "PutItem");
-        TableDefaults.Grant(grantee, Category, "BatchWriteItem", "PutItem");
+        TableDefaults.Grant(grantee, Daily, "BatchWriteItem", "PutItem", "Scan");
+        TableDefaults.Grant(grantee, Category, "BatchWriteItem", "PutItem", "Scan");
     }
 }

@@ -54,6 +54,8 @@ internal static class ValidatorApp
         {
             var result = await new BatchValidator(store, options, clock, logger).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);
             await stdout.WriteLineAsync(Encoding.UTF8.GetString(result.ToJson())).ConfigureAwait(false);
+            // The human summary beside the logs, for whoever reads the task's log stream.
+            await stderr.WriteAsync(result.Summary).ConfigureAwait(false);
             return result.ExitCode;
         }
         catch (ObjectNotFoundException e) when (e.Location == store.Describe(command.ManifestKey))

@@ -51,6 +51,9 @@ public sealed class HeaderBinding
         var ambiguous = new List<string>();
         for (var i = 0; i < headers.Length; i++)
         {
+            // An empty name names nothing (spreadsheets export trailing empty columns as ",,"): not a duplicate.
+            if (headers[i].Length == 0)
+                continue;
             if (!seen.Add(headers[i]))
             {
                 if (!duplicates.Contains(headers[i], StringComparer.OrdinalIgnoreCase))

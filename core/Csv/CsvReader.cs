@@ -219,17 +219,15 @@ public sealed class CsvReader : IDisposable
         var available = _buffer.AsSpan(_start, _end - _start);
         var newline = available.IndexOf((byte)'\n');
         var consumed = newline < 0 ? available.Length : newline + 1;
-        var contentEnd = newline < 0 ? available.Length : newline;
-        if (newline < 0 && _eof)
-            contentEnd = TrimCr(available, contentEnd);
-        else if (newline >= 0)
-            contentEnd = TrimCr(available, contentEnd);
-        if (newline < 0 && !_eof)
+        var lineComplete = newline >= 0 || _eof;
+        var contentEnd = lineComplete ? TrimCr(available, newline < 0 ? available.Length : newline) : available.Length;
+        // A line whose end is not even buffered is too long, whatever else is wrong with it.
+        if (!lineComplete)
             problem = CsvRecordProblem.RecordTooLong;
         FieldCount = 0;
         Complete(_start, _start + contentEnd, consumed, lines: 1);
         Problem = problem;
-        _skipRestOfLine = newline < 0 && !_eof;
+        _skipRestOfLine = !lineComplete;
     }
 
     /// <summary>Discards the remainder of a line already reported as too long; false while its end is not buffered yet.</summary>

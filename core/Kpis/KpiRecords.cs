@@ -22,12 +22,25 @@ public sealed record KpiSnapshot(IReadOnlyList<DailyKpi> Daily, IReadOnlyList<Ca
 {
     public static readonly KpiSnapshot Empty = new([], []);
 
-    public IEnumerable<DateOnly> Dates => Daily.Select(d => d.Date);
+    private readonly IReadOnlyCollection<DateOnly>? _dates;
+
+    /// <summary>
+    /// The dates the snapshot is complete for: a store replaces every row of these dates with the snapshot's.
+    /// An engine includes dates that have no lines left, so their stale rows go too; by default, the daily rows' dates.
+    /// </summary>
+    public IReadOnlyCollection<DateOnly> Dates
+    {
+        get => _dates ?? Daily.Select(d => d.Date).ToArray();
+        init => _dates = value;
+    }
 
     /// <summary>The rows in a canonical order (date, then category), so snapshots compare with <c>SequenceEqual</c>.</summary>
     public KpiSnapshot Sorted() => new(
         Daily.OrderBy(d => d.Date).ToArray(),
-        Category.OrderBy(c => c.Date).ThenBy(c => c.Category, StringComparer.Ordinal).ToArray());
+        Category.OrderBy(c => c.Date).ThenBy(c => c.Category, StringComparer.Ordinal).ToArray())
+    {
+        Dates = Dates,
+    };
 }
 
 /// <summary>Where stored KPIs came from.</summary>

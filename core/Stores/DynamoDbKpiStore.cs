@@ -36,15 +36,65 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
     public async Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken)
     {
         var computedAt = lineage.ComputedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-        var requests = snapshot.Daily.Select(d => (tables.Daily, DailyItem(d, computedAt, lineage.BatchId)))
-            .Concat(snapshot.Category.Select(c => (tables.Category, CategoryItem(c, computedAt, lineage.BatchId))))
+        var stale = await StaleRowsAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var requests = snapshot.Daily.Select(d => (Table: tables.Daily, Request: new WriteRequest(new PutRequest(DailyItem(d, computedAt, lineage.BatchId)))))
+            .Concat(snapshot.Category.Select(c => (Table: tables.Category, Request: new WriteRequest(new PutRequest(CategoryItem(c, computedAt, lineage.BatchId))))))
+            .Concat(stale)
             .Chunk(MaxBatchSize)
             .Select(chunk => chunk
-                .GroupBy(item => item.Item1, item => new WriteRequest(new PutRequest(item.Item2)))
+                .GroupBy(item => item.Table, item => item.Request)
                 .ToDictionary(g => g.Key, g => g.ToList()));
         await Parallel.ForEachAsync(requests,
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
             async (batch, token) => await WriteBatchAsync(batch, token).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rows stored for the snapshot's dates that the snapshot no longer has (a category, or a whole date, whose
+    /// lines went away): deleted with the same batch writes, so a date's rows are replaced, not merged.
+    /// </summary>
+    private async Task<List<(string Table, WriteRequest Request)>> StaleRowsAsync(KpiSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var stale = new List<(string, WriteRequest)>();
+        if (snapshot.Dates.Count == 0)
+            return stale;
+        var keptDays = snapshot.Daily.Select(d => LakeLayout.FormatDate(d.Date)).ToHashSet(StringComparer.Ordinal);
+        var keptCategories = snapshot.Category.Select(c => (c.Category, LakeLayout.FormatDate(c.Date))).ToHashSet();
+        foreach (var chunk in snapshot.Dates.Distinct().Chunk(50))
+        {
+            foreach (var item in await ScanDatesAsync(tables.Daily, chunk, cancellationToken).ConfigureAwait(false))
+            {
+                if (!keptDays.Contains(item["date_key"].S))
+                    stale.Add((tables.Daily, new WriteRequest(new DeleteRequest(new() { ["date_key"] = item["date_key"] }))));
+            }
+            foreach (var item in await ScanDatesAsync(tables.Category, chunk, cancellationToken).ConfigureAwait(false))
+            {
+                if (!keptCategories.Contains((item["category"].S, item["date_key"].S)))
+                    stale.Add((tables.Category, new WriteRequest(new DeleteRequest(new() { ["category"] = item["category"], ["date_key"] = item["date_key"] }))));
+            }
+        }
+        return stale;
+    }
+
+    private async Task<List<Dictionary<string, AttributeValue>>> ScanDatesAsync(string table, DateOnly[] dates, CancellationToken cancellationToken)
+    {
+        var values = dates.Select((d, i) => (Name: $":d{i}", Value: new AttributeValue(LakeLayout.FormatDate(d)))).ToList();
+        var request = new ScanRequest
+        {
+            TableName = table,
+            FilterExpression = $"#d IN ({string.Join(", ", values.Select(v => v.Name))})",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#d"] = "date_key" },
+            ExpressionAttributeValues = values.ToDictionary(v => v.Name, v => v.Value),
+        };
+        var items = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            var response = await dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
+            items.AddRange(response.Items ?? []);
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        }
+        while (request.ExclusiveStartKey is { Count: > 0 });
+        return items;
     }
 
     private async Task WriteBatchAsync(Dictionary<string, List<WriteRequest>> batch, CancellationToken cancellationToken)

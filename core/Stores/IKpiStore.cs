@@ -8,7 +8,7 @@ public interface IKpiStore : IAsyncDisposable
     /// <summary>A human-readable location for messages.</summary>
     string Location { get; }
 
-    /// <summary>Stores the snapshot: for each of its dates the daily row and the category rows replace what was stored.</summary>
+    /// <summary>Stores the snapshot: every stored row of the snapshot's <see cref="KpiSnapshot.Dates"/> is replaced by the snapshot's rows.</summary>
     Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken);
 
     /// <summary>Reads stored KPIs, optionally limited to a date range (inclusive).</summary>

@@ -62,7 +62,7 @@ public sealed class SqliteKpiStore : IKpiStore
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var date in snapshot.Dates.Distinct())
         {
-            await using var delete = Command("DELETE FROM CategoryKPIs WHERE date_key = $date", transaction);
+            await using var delete = Command("DELETE FROM CategoryKPIs WHERE date_key = $date; DELETE FROM DailyKPIs WHERE date_key = $date", transaction);
             delete.Parameters.AddWithValue("$date", LakeLayout.FormatDate(date));
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -47,7 +47,7 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             daily.AddRange(result.Daily);
             categories.AddRange(result.Category);
         }
-        return new KpiSnapshot(daily, categories);
+        return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] };
     }
 
     /// <summary>One aggregator per date the batch writes lines for.</summary>

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using KpiPipeline.Lake;
 using KpiPipeline.Pipeline;
 using KpiPipeline.Transform;
+using KpiPipeline.Validation;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace KpiPipeline.SparkJob.Cli;
@@ -37,7 +39,13 @@ internal static class RunCommand
             if (parse.GetValue(orchestrator) == LocalStateMachineRun.LocalSfn)
                 return await LocalStateMachineRun.RunAsync(context, target, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
-            var runner = new PipelineRunner(target.Store, InterimValidation.Create(target.Store), context.CreateJob(target, kpiEngine), context.Clock);
+            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>());
+            ValidateBatch validate = async (manifestKey, token) =>
+            {
+                var result = await validator.ValidateAsync(manifestKey, token).ConfigureAwait(false);
+                return new ValidationOutcome(result.Outcome == BatchOutcome.Valid, result.Summary);
+            };
+            var runner = new PipelineRunner(target.Store, validate, context.CreateJob(target, kpiEngine), context.Clock);
             var output = parse.GetValue(format);
             var stopwatch = Stopwatch.StartNew();
             var results = await WithProgressAsync(context, output == "table",
@@ -53,9 +61,15 @@ internal static class RunCommand
             else if (output == "table")
             {
                 foreach (var result in results)
-                    context.Out.MarkupLine($"[bold]Batch {LakeLayout.FormatDate(result.Batch.BatchDate)}[/] v{result.Batch.NextVersion}: {Markup.Escape(result.Validation.Summary)}");
+                {
+                    // The validator's own summary: per file, accepted and rejected rows by rule, first examples.
+                    context.Out.WriteLine(result.Validation.Summary.TrimEnd());
+                    context.Out.WriteLine();
+                }
                 if (results.Count == 0)
                     context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
+                else if (snapshot.Daily.Count == 0)
+                    context.Out.MarkupLine("[yellow]No KPIs computed: no batch was accepted.[/] The reasons are above and under invalid/.");
                 else
                     KpiTables.Write(context.Out, snapshot);
                 context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");

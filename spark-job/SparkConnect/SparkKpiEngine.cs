@@ -71,7 +71,7 @@ public sealed class SparkKpiEngine : IKpiEngine
         await foreach (var row in _client.QuerySingleStringColumnAsync(QuerySql(KpiGrain.Category, dates), cancellationToken))
             categories.Add(ParseCategory(row));
 
-        return new KpiSnapshot(daily, categories).Sorted();
+        return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] }.Sorted();
     }
 
     /// <summary>

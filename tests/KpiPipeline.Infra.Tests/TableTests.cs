@@ -97,7 +97,7 @@ public sealed class TableTests(SynthesizedStack sut)
         Assert.Equal(new[] { category, daily }, dynamoStatements
             .SelectMany(statement => statement.Resources.Select(TemplateJson.ReferencedLogicalId)).Order());
         Assert.All(dynamoStatements, statement =>
-            Assert.Equal(new[] { "dynamodb:BatchWriteItem", "dynamodb:PutItem" }, statement.Actions));
+            Assert.Equal(new[] { "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Scan" }, statement.Actions));
     }
 
     private string TaskRoleOf(string containerName) =>

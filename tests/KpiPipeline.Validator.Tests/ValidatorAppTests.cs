@@ -110,6 +110,17 @@ public sealed class ValidatorAppTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_Cancelled_ExitsOneSoTheRunIsRetried()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+
+        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--lake", _lake.Root], _stdout, _stderr, new CancellationToken(canceled: true), new FixedClock(TestLake.Now));
+
+        Assert.Equal(1, exit);
+        Assert.Equal("validator: cancelled", _stderr.ToString().Trim());
+    }
+
+    [Fact]
     public async Task RunAsync_BenchOnASmallBatch_PrintsThroughputAndPeakMemory()
     {
         var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--folder", Path.Combine(_lake.Root, "bench")]);

@@ -222,7 +222,38 @@ public sealed class CsvReaderTests
             return read.Select(r => r.Fields).SequenceEqual(records, ArrayComparer.Instance)
                 && read.Select(r => r.Line).SequenceEqual(lines)
                 && sut.BytesConsumed == bytes.Length;
-        }).QuickCheckThrowOnFailure();
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+    }
+
+    /// <summary>
+    /// Any bytes at all, with small limits: reading never throws, consumes the whole input, and the records
+    /// partition its physical lines (each starts where the last ended), so every line is accounted for.
+    /// </summary>
+    [Fact]
+    public void ReadAsync_AnyBytes_NeverThrowsAndRecordsCoverEveryLineOnce()
+    {
+        var input =
+            from bytes in Gen.Elements((byte)'"', (byte)',', (byte)'\n', (byte)'\r', (byte)'a', (byte)' ', (byte)0xC3, (byte)0xA9).ArrayOf()
+            from chunk in Gen.Choose(1, 9)
+            from bufferBytes in Gen.Choose(16, 64)
+            from maxRecord in Gen.Choose(8, 200)
+            select (bytes, chunk, bufferBytes, maxRecord);
+
+        Prop.ForAll(input.ToArbitrary(), t =>
+        {
+            var (bytes, chunk, bufferBytes, maxRecord) = t;
+            using var sut = new CsvReader(new TrickleStream(bytes, chunk), new CsvReaderOptions { BufferBytes = bufferBytes, MaxRecordBytes = maxRecord });
+            var records = ReadAllAsync(sut).AsTask().GetAwaiter().GetResult();
+            var lines = bytes.Count(b => b == (byte)'\n') + (bytes.Length > 0 && bytes[^1] != (byte)'\n' ? 1 : 0);
+            var next = 1L;
+            foreach (var record in records)
+            {
+                if (record.Line != next)
+                    return false;
+                next += record.Span;
+            }
+            return next - 1 == lines && sut.BytesConsumed == bytes.Length;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
 
     private static CsvReader CreateSut(string text, CsvReaderOptions? options = null) => CreateSut(Encoding.UTF8.GetBytes(text), options);

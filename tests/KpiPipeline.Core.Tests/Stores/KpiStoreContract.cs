@@ -46,6 +46,22 @@ public abstract class KpiStoreContract
     }
 
     [Fact]
+    public async Task WriteAsync_DateThatLostCategoriesOrAllLines_RemovesTheirStaleRows()
+    {
+        await using var store = await CreateSutAsync();
+        await store.WriteAsync(Snapshot(3, Day1), Lineage, CancellationToken.None);
+        await store.WriteAsync(Snapshot(2, Day2), Lineage, CancellationToken.None);
+        var fewer = Snapshot(1, Day1);
+
+        // Day 1 now has one category left; day 2 has no lines at all any more.
+        await store.WriteAsync(fewer with { Dates = [Day1, Day2] }, Lineage, CancellationToken.None);
+        var read = await store.ReadAsync(null, null, CancellationToken.None);
+
+        Assert.Equal(fewer.Daily, read.Daily);
+        Assert.Equal(fewer.Category, read.Category);
+    }
+
+    [Fact]
     public async Task ReadAsync_DateRange_ReturnsOnlyThoseDates()
     {
         await using var store = await CreateSutAsync();

@@ -158,6 +158,8 @@ public sealed class KpiJobTests : IDisposable
 
         Assert.False(_lake.Exists("curated/order_lines/date=2024-01-02/batch=2024-01-01.csv"));
         Assert.Equal(new DailyKpi(Day1, 3, 51.75m, 8, 0.3333m, 2), kpis.Daily.Single(d => d.Date == Day1));
+        Assert.DoesNotContain(kpis.Daily, d => d.Date == Day2);
+        Assert.DoesNotContain(kpis.Category, c => c.Date == Day2);
     }
 
     [Fact]

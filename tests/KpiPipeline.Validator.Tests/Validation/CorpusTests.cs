@@ -70,6 +70,7 @@ public sealed class CorpusTests
         ["order_items/over_rejected_fraction.csv"] = new(Quarantined, "rejected_fraction_exceeded", Rejected: "negative_amount=1,not_a_number=1", MaxRejectedFraction: 0.05),
         ["order_items/all_fields_quoted.csv"] = new(Validated, Accepted: 3),
         ["order_items/whitespace_around_values.csv"] = new(Validated, Accepted: 3),
+        ["order_items/excel_trailing_empty_columns.csv"] = new(Validated, Accepted: 4),
         ["order_items/field_count_short_and_long.csv"] = new(Validated, Accepted: 3, Rejected: "field_count_mismatch=2", RejectedLines: [3, 4]),
 
         ["products/quoted_categories_non_ascii.csv"] = new(Validated, Accepted: 7),

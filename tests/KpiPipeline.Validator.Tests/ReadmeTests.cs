@@ -1,0 +1,32 @@
+using KpiPipeline.Validation;
+
+namespace KpiPipeline.Validator.Tests;
+
+/// <summary>The README documents the command line and the rules; these keep it in step with the code.</summary>
+public sealed class ReadmeTests
+{
+    private static readonly Lazy<string> Readme = new(() => File.ReadAllText(Path.Combine(RepositoryRoot(), "validator", "README.md")));
+
+    [Fact]
+    public void Readme_Usage_IsTheCommandLineUsage()
+    {
+        Assert.Contains("```\n" + CommandLine.Usage.Replace("usage: ", "", StringComparison.Ordinal).Replace("       ", "", StringComparison.Ordinal) + "\n```", Readme.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Readme_RulesTable_ListsEveryRuleOfTheCatalogueWithItsDescription()
+    {
+        Assert.All(ValidationRules.All, rule =>
+            Assert.Contains($"| `{rule.Id}` | {rule.Level.ToString().ToLowerInvariant()} | {rule.Description} |", Readme.Value, StringComparison.Ordinal));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "KpiPipeline.slnx")))
+                return folder.FullName;
+        }
+        throw new InvalidOperationException("The repository root (KpiPipeline.slnx) is not above the test binaries.");
+    }
+}
