@@ -126,8 +126,8 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
     }
 
     /// <summary>
-    /// Sizes the dataset's key table for all its raw files at once (one listing per folder), so a day of many
-    /// parts does not rebuild the table part after part.
+    /// Tells the file validator how many bytes the dataset's raw files hold (one listing per folder), so its
+    /// key table is sized once for the whole day instead of part after part.
     /// </summary>
     private async Task ReserveKeysAsync(IReadOnlyList<ManifestFile> files, List<(ManifestFile File, string? Location)> located, FileValidator validator, CancellationToken ct)
     {
@@ -143,7 +143,7 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
                     bytes += info.Size;
             }
         }
-        validator.ReserveKeys(files[0].File.Dataset, bytes);
+        validator.ExpectBytes(files[0].File.Dataset, bytes);
     }
 
     private void LogDone(FileValidationResult result)

@@ -5,29 +5,30 @@ using System.Runtime.CompilerServices;
 namespace KpiPipeline.Validation;
 
 /// <summary>
-/// A set of UTF-8 keys, each with a 64-bit value (a hash of the row's content), stored without a string or
-/// object per key: a batch holds millions of order item ids. Entries added since a checkpoint can be
+/// A set of UTF-8 keys, each with a 32-bit value (a hash of the row's content), stored without a string or
+/// object per key: a batch holds millions of order item ids. Keys added since the latest mark can be
 /// rolled back, so the keys of a file that ends up quarantined stop counting for the batch.
 /// </summary>
 /// <remarks>
-/// Random memory access dominates a million-key table, so shop ids (plain integers, mostly ascending in
-/// a file) get a table of their own that keeps neighbouring numbers in neighbouring slots: eight
-/// consecutive ids share a group, groups are spread by Fibonacci hashing, collisions probe linearly.
-/// Any other key (with letters, leading zeros, more than 18 digits) goes to a chained table over a
-/// byte arena.
+/// Random memory access and memory size dominate a ten-million-key table, so shop ids (plain integers,
+/// mostly ascending in a file) get a table of their own: 12 bytes a slot, at most three quarters full;
+/// neighbouring numbers share a group of eight consecutive slots (one or two cache lines), groups are
+/// spread by Fibonacci hashing, collisions probe linearly, and removal shifts back (no tombstones). Any
+/// other key (with letters, leading zeros, more than 18 digits) goes to a chained table over a byte arena.
 /// </remarks>
 internal sealed class KeyTable
 {
-    private const int GroupBits = 3;
+    private const int GroupSize = 8;
 
-    // Numeric keys, open addressing. Key is stored + 1 so that 0 marks an empty slot.
-    private Slot[] _slots;
-    private int _slotBits;
-    private long[] _numericLog;     // numeric keys in insertion order: for growth and rollback
-    private long[] _numericValues;  // their values, in the same order, so growth needs no lookups
+    // Numeric keys, open addressing. A key is stored + 1 so that 0 marks an empty slot.
+    private long[] _keys;
+    private int[] _values;
     private int _numericCount;
+    private long[] _log = new long[1024];   // numeric keys added since the latest mark, for rollback
+    private int _logCount;
+    private int _generation;
 
-    // Other keys, chained.
+    // Other keys, chained, in insertion order (so a rollback truncates).
     private int[] _buckets = new int[256];   // 1-based index of the newest entry of each chain, 0 when empty
     private Entry[] _entries = new Entry[256];
     private int _entryCount;
@@ -36,17 +37,21 @@ internal sealed class KeyTable
 
     public KeyTable(int expectedKeys = 1024)
     {
-        _slotBits = Math.Max(10, BitOperations.Log2((uint)Math.Clamp(expectedKeys, 1, 1 << 28)) + 2);
-        _slots = new Slot[1 << _slotBits];
-        _numericLog = new long[Math.Max(1024, expectedKeys)];
-        _numericValues = new long[_numericLog.Length];
+        var capacity = CapacityFor(Math.Max(expectedKeys, 64));
+        _keys = new long[capacity];
+        _values = new int[capacity];
     }
 
     public int Count => _numericCount + _entryCount;
 
-    public readonly record struct Checkpoint(int NumericCount, int EntryCount, int ArenaUsed);
+    public readonly record struct Checkpoint(int Generation, int EntryCount, int ArenaUsed);
 
-    public Checkpoint Mark() => new(_numericCount, _entryCount, _arenaUsed);
+    /// <summary>Marks the current content; only the latest mark can be rolled back to.</summary>
+    public Checkpoint Mark()
+    {
+        _logCount = 0;
+        return new Checkpoint(++_generation, _entryCount, _arenaUsed);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Contains(ReadOnlySpan<byte> key) =>
@@ -54,7 +59,7 @@ internal sealed class KeyTable
 
     /// <summary>Adds the key unless present; returns false with the stored value when it is.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryAdd(ReadOnlySpan<byte> key, long value, out long existing)
+    public bool TryAdd(ReadOnlySpan<byte> key, int value, out int existing)
     {
         if (TryNumeric(key, out var number))
             return TryAddNumeric(number, value, out existing);
@@ -80,13 +85,15 @@ internal sealed class KeyTable
         return true;
     }
 
-    /// <summary>Forgets every key added after the checkpoint.</summary>
+    /// <summary>Forgets every key added since the checkpoint, which must be the latest mark.</summary>
     public void Rollback(Checkpoint checkpoint)
     {
-        // Removing linear-probing entries newest first restores exactly the table before they came.
-        for (var i = _numericCount - 1; i >= checkpoint.NumericCount; i--)
-            _slots[FindSlot(_numericLog[i])] = default;
-        _numericCount = checkpoint.NumericCount;
+        if (checkpoint.Generation != _generation)
+            throw new InvalidOperationException("Only the latest mark of a key table can be rolled back to.");
+        for (var i = 0; i < _logCount; i++)
+            RemoveAt(FindSlot(_log[i]));
+        _numericCount -= _logCount;
+        _logCount = 0;
         for (var i = _entryCount - 1; i >= checkpoint.EntryCount; i--)
         {
             var bucket = _entries[i].Hash & (_buckets.Length - 1);
@@ -96,95 +103,131 @@ internal sealed class KeyTable
         _arenaUsed = checkpoint.ArenaUsed;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryAddNumeric(long number, long value, out long existing)
+    /// <summary>Makes room for this many more keys at once, so a large file does not rebuild the table at every doubling.</summary>
+    public void Reserve(int additionalKeys)
     {
-        var mask = _slots.Length - 1;
-        var index = Home(number, _slotBits);
+        var capacity = CapacityFor((long)_numericCount + Math.Max(0, additionalKeys));
+        if (capacity > _keys.Length)
+            Rebuild(capacity);
+    }
+
+    /// <summary>Sizes the rollback log for the keys one file is expected to add, so it is not regrown by doubling.</summary>
+    public void ReserveLog(int keys)
+    {
+        if (keys > _log.Length)
+            Array.Resize(ref _log, keys);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TryAddNumeric(long number, int value, out int existing)
+    {
+        var keys = _keys;
+        var index = Home(number, keys.Length);
         var stored = number + 1;
         while (true)
         {
-            ref var slot = ref _slots[index];
-            if (slot.Key == stored)
+            var key = keys[index];
+            if (key == stored)
             {
-                existing = slot.Value;
+                existing = _values[index];
                 return false;
             }
-            if (slot.Key == 0)
+            if (key == 0)
                 break;
-            index = (index + 1) & mask;
+            if (++index == keys.Length)
+                index = 0;
         }
         existing = 0;
-        _slots[index] = new Slot(stored, value);
-        if (_numericCount == _numericLog.Length)
-        {
-            Array.Resize(ref _numericLog, _numericLog.Length * 2);
-            Array.Resize(ref _numericValues, _numericLog.Length);
-        }
-        _numericLog[_numericCount] = number;
-        _numericValues[_numericCount++] = value;
-        if (_numericCount * 2 > _slots.Length)
-            GrowSlots();
+        keys[index] = stored;
+        _values[index] = value;
+        _numericCount++;
+        if (_logCount == _log.Length)
+            Array.Resize(ref _log, _log.Length * 2);
+        _log[_logCount++] = number;
+        if (_numericCount > keys.Length / 4 * 3)
+            Rebuild(keys.Length * 2);
         return true;
     }
 
-    private int FindSlot(long number) => FindSlot(_slots, _slotBits, number);
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int FindSlot(Slot[] slots, int bits, long number)
+    private int FindSlot(long number)
     {
-        var mask = slots.Length - 1;
-        var index = Home(number, bits);
+        var keys = _keys;
+        var index = Home(number, keys.Length);
         var stored = number + 1;
         while (true)
         {
-            var key = slots[index].Key;
+            var key = keys[index];
             if (key == stored)
                 return index;
             if (key == 0)
                 return -1;
-            index = (index + 1) & mask;
+            if (++index == keys.Length)
+                index = 0;
         }
     }
 
+    /// <summary>Empties a slot and shifts later entries of the probe run back, so lookups never meet a hole.</summary>
+    private void RemoveAt(int hole)
+    {
+        var keys = _keys;
+        var next = hole;
+        while (true)
+        {
+            keys[hole] = 0;
+            while (true)
+            {
+                if (++next == keys.Length)
+                    next = 0;
+                if (keys[next] == 0)
+                    return;
+                var home = Home(keys[next] - 1, keys.Length);
+                // The entry may fill the hole unless its home lies cyclically in (hole, next].
+                var stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+                if (!stays)
+                    break;
+            }
+            keys[hole] = keys[next];
+            _values[hole] = _values[next];
+            hole = next;
+        }
+    }
+
+    /// <summary>Eight consecutive numbers share a group of slots; groups are spread over the table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Home(long number, int bits)
+    private static int Home(long number, int capacity)
     {
-        var group = (ulong)number >> GroupBits;
-        var spread = (int)((group * 0x9E3779B97F4A7C15UL) >> (64 - (bits - GroupBits)));
-        return (spread << GroupBits) | (int)(number & ((1 << GroupBits) - 1));
+        var mixed = ((ulong)number / GroupSize * 0x9E3779B97F4A7C15UL) >> 32;
+        var group = (int)((mixed * (ulong)(capacity / GroupSize)) >> 32);
+        return (group * GroupSize) + (int)((ulong)number % GroupSize);
     }
 
-    /// <summary>Makes room for this many more keys at once, so a large file does not rebuild the table at every doubling.</summary>
-    public void Reserve(int additionalKeys)
+    /// <summary>Slots for this many keys at three quarters full, a multiple of the group size.</summary>
+    private static int CapacityFor(long keys)
     {
-        var wanted = (long)_numericCount + Math.Max(0, additionalKeys);
-        if (wanted * 2 <= _slots.Length)
-            return;
-        var bits = Math.Min(30, BitOperations.Log2((ulong)wanted) + 2);
-        if (_numericLog.Length < wanted)
-        {
-            Array.Resize(ref _numericLog, (int)Math.Min(wanted, Array.MaxLength));
-            Array.Resize(ref _numericValues, _numericLog.Length);
-        }
-        Rebuild(bits);
+        var slots = Math.Max(64, (keys * 4 / 3) + GroupSize);
+        return (int)Math.Min(Array.MaxLength / GroupSize * GroupSize, (slots + GroupSize - 1) / GroupSize * GroupSize);
     }
 
-    private void GrowSlots() => Rebuild(_slotBits + 1);
-
-    private void Rebuild(int bits)
+    private void Rebuild(int capacity)
     {
-        _slotBits = bits;
-        _slots = new Slot[1 << _slotBits];
-        var mask = _slots.Length - 1;
-        // Re-insert in insertion order, so the table is what inserting the keys one by one would give.
-        for (var i = 0; i < _numericCount; i++)
+        var oldKeys = _keys;
+        var oldValues = _values;
+        _keys = new long[capacity];
+        _values = new int[capacity];
+        for (var i = 0; i < oldKeys.Length; i++)
         {
-            var number = _numericLog[i];
-            var index = Home(number, _slotBits);
-            while (_slots[index].Key != 0)
-                index = (index + 1) & mask;
-            _slots[index] = new Slot(number + 1, _numericValues[i]);
+            var stored = oldKeys[i];
+            if (stored == 0)
+                continue;
+            var index = Home(stored - 1, capacity);
+            while (_keys[index] != 0)
+            {
+                if (++index == capacity)
+                    index = 0;
+            }
+            _keys[index] = stored;
+            _values[index] = oldValues[i];
         }
     }
 
@@ -234,9 +277,7 @@ internal sealed class KeyTable
 
     private static ulong Hash(ReadOnlySpan<byte> key) => KeyHash.Of(key, 0x2545F4914F6CDD1DUL);
 
-    private readonly record struct Slot(long Key, long Value);
-
-    private readonly record struct Entry(int Hash, int Next, int Offset, int Length, long Value);
+    private readonly record struct Entry(int Hash, int Next, int Offset, int Length, int Value);
 }
 
 /// <summary>A fast 64-bit hash of short byte strings (keys and field values); chained over fields for a row's content.</summary>

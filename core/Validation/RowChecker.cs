@@ -60,6 +60,9 @@ internal sealed class RowChecker
         }
     }
 
+    /// <summary>The table this file's keys go to.</summary>
+    public KeyTable OwnKeys => _ownKeys;
+
     /// <summary>True when the last accepted row was an order dated off the batch date.</summary>
     public bool LastRowOffDate { get; private set; }
 
@@ -106,9 +109,9 @@ internal sealed class RowChecker
             BinaryPrimitives.WriteInt64LittleEndian(_contentKey, content);
             key = _contentKey;
         }
-        if (!_ownKeys.TryAdd(key, content, out var first))
+        if (!_ownKeys.TryAdd(key, Fold(content), out var first))
         {
-            var rule = first == content ? ValidationRules.DuplicateIdentical : ValidationRules.DuplicateKeyConflict;
+            var rule = first == Fold(content) ? ValidationRules.DuplicateIdentical : ValidationRules.DuplicateKeyConflict;
             var column = _keyPosition >= 0 ? _columns.First(c => c.Position == _keyPosition).Header : null;
             return new Violation(rule, record.LineNumber, column, rule.Expected, _keyPosition >= 0 ? Found(key) : Found(record.RawRecord));
         }
@@ -140,11 +143,11 @@ internal sealed class RowChecker
         var content = ContentHash(record);
         if (_keyPosition >= 0)
         {
-            _ownKeys.TryAdd(Trim(record[_keyPosition]), content, out _);
+            _ownKeys.TryAdd(Trim(record[_keyPosition]), Fold(content), out _);
             return;
         }
         BinaryPrimitives.WriteInt64LittleEndian(_contentKey, content);
-        _ownKeys.TryAdd(_contentKey, content, out _);
+        _ownKeys.TryAdd(_contentKey, Fold(content), out _);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -201,6 +204,9 @@ internal sealed class RowChecker
             hash = KeyHash.Append(hash, column.Position >= 0 ? Trim(record[column.Position]) : default);
         return (long)KeyHash.Finish(hash);
     }
+
+    /// <summary>The content hash as stored beside a key: 32 bits tell an identical repeat from a conflict well enough.</summary>
+    private static int Fold(long content) => (int)content ^ (int)(content >> 32);
 
     /// <summary>Values are rarely padded: test the ends inline before calling the general trim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

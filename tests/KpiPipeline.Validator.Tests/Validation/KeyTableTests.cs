@@ -55,11 +55,11 @@ public sealed class KeyTableTests
         Prop.ForAll(operation.ListOf().ToArbitrary(), operations =>
         {
             var sut = CreateSut();
-            var model = new Dictionary<string, long>();
+            var model = new Dictionary<string, int>();
             var modelOrder = new List<string>();
             KeyTable.Checkpoint? mark = null;
             var markCount = 0;
-            var value = 0L;
+            var value = 0;
             foreach (var (kind, k) in operations)
             {
                 switch (kind)
@@ -89,7 +89,35 @@ public sealed class KeyTableTests
                 }
             }
             return sut.Count == model.Count && model.Keys.All(k => sut.Contains(Bytes(k)));
-        }).QuickCheckThrowOnFailure();
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
+    }
+
+    [Fact]
+    public void Rollback_ToAnOlderMark_Throws()
+    {
+        var sut = CreateSut();
+        var older = sut.Mark();
+        sut.Mark();
+
+        Assert.Throws<InvalidOperationException>(() => sut.Rollback(older));
+    }
+
+    /// <summary>Keys that collide into one probe run, then removal from its middle: the rest must stay findable.</summary>
+    [Fact]
+    public void Rollback_KeysInTheMiddleOfAProbeRun_LaterKeysStillFound()
+    {
+        var sut = CreateSut();
+        var kept = Enumerable.Range(0, 40).Select(i => (i * 64).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        foreach (var key in kept.Take(20))
+            sut.TryAdd(Bytes(key), 1, out _);
+        var mark = sut.Mark();
+        foreach (var key in Enumerable.Range(0, 40).Select(i => ((i * 64) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            sut.TryAdd(Bytes(key), 2, out _);
+
+        sut.Rollback(mark);
+
+        Assert.All(kept.Take(20), key => Assert.True(sut.Contains(Bytes(key))));
+        Assert.Equal(20, sut.Count);
     }
 
     private static KeyTable CreateSut() => new(expectedKeys: 4);
