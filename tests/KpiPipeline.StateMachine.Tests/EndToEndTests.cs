@@ -78,29 +78,50 @@ public sealed class EndToEndTests(EmulatorFixture emulators)
         Assert.Empty(await emulators.Messaging.ReceiveAsync(pipeline.SuccessInbox.Url));
     }
 
-    [Fact]
-    public async Task RunAsync_KpiJobFailsOnceTransiently_RetriesItAndSucceeds()
+    [Theory]
+    [InlineData("validator", "ValidateData", "WaitBeforeValidatorRetry", "RenewLockForValidator", "validator_retries")]
+    [InlineData("kpi-job", "TransformData", "WaitBeforeKpiJobRetry", "RenewLockForKpiJob", "kpi_job_retries")]
+    public async Task RunAsync_ContainerFailsOnceTransiently_RetriesItAndSucceeds(string container, string task, string wait, string renew, string retries)
     {
         using var pipeline = await LocalPipeline.CreateAsync(emulators);
         var day = ShopDay.Good();
         await day.UploadAsync(pipeline);
         var input = await pipeline.WriteManifestAsync(day.BatchId, 1, day.OrdersKeys, day.ItemsKeys);
-        using var lake = new TempLake();
-        var marker = Path.Combine(lake.Root, "kpi-job-failed-once");
+        using var markers = new TempLake();
+        var marker = Path.Combine(markers.Root, $"{container}-failed-once");
         var machine = pipeline.CreateMachine(options => options with
         {
-            Environment = new Dictionary<string, string>(options.Environment) { ["KPI_LOCAL_FAIL_FIRST"] = $"kpi-job:{marker}" },
+            Environment = new Dictionary<string, string>(options.Environment) { ["KPI_LOCAL_FAIL_FIRST"] = $"{container}:{marker}" },
         });
 
         var execution = await machine.RunAsync(input, Timeout());
 
         Assert.True(execution.Succeeded, Describe(execution));
-        Assert.True(File.Exists(marker), "the first KPI job run was not made to fail");
-        Assert.Equal(2, execution.TimesEntered("TransformData"));
-        Assert.Equal(1, execution.TimesEntered("WaitBeforeKpiJobRetry"));
-        Assert.Equal(2, execution.TimesEntered("RenewLockForKpiJob"));
-        Assert.Equal(1, (int?)execution.Output!["kpi_job_retries"]);
+        Assert.True(File.Exists(marker), $"the first {container} run was not made to fail");
+        Assert.Equal(2, execution.TimesEntered(task));
+        Assert.Equal(1, execution.TimesEntered(wait));
+        // Every container run after the first acquire renews the lease first.
+        Assert.Equal(container == "kpi-job" ? 2 : 1, execution.TimesEntered(renew));
+        Assert.Equal(1, (int?)execution.Output![retries]);
         AssertKpis(await day.ExpectedKpisAsync(), await pipeline.ReadKpisAsync());
+        Assert.False(await pipeline.LockItemExistsAsync(day.BatchId));
+        Assert.Empty(await emulators.Messaging.ReceiveAsync(pipeline.FailureInbox.Url));
+    }
+
+    [Fact]
+    public async Task RunAsync_LeaseLeftByACrashedRun_IsTakenOverOnceExpired()
+    {
+        using var pipeline = await LocalPipeline.CreateAsync(emulators);
+        var day = ShopDay.Good();
+        await day.UploadAsync(pipeline);
+        var input = await pipeline.WriteManifestAsync(day.BatchId, 1, day.OrdersKeys, day.ItemsKeys);
+        // A run that took the lease an hour ago for ten minutes and died: no release ever comes.
+        await AcquireLeaseAsync(pipeline, day.BatchId, "2024-01-01-v0-crashed", new FixedClock(DateTimeOffset.UtcNow.AddHours(-1)));
+
+        var execution = await pipeline.CreateMachine().RunAsync(input, Timeout());
+
+        Assert.True(execution.Succeeded, Describe(execution));
+        Assert.Equal(0, execution.TimesEntered("WaitForDateLock"));
         Assert.False(await pipeline.LockItemExistsAsync(day.BatchId));
     }
 
@@ -166,12 +187,17 @@ public sealed class EndToEndTests(EmulatorFixture emulators)
         return (string)started[0]!["execution_name"]!;
     }
 
-    private static async Task AcquireLeaseAsync(LocalPipeline pipeline, string batchId, string owner)
+    private static async Task AcquireLeaseAsync(LocalPipeline pipeline, string batchId, string owner, TimeProvider? clock = null)
     {
-        var locks = new DateLockFunction(pipeline.DynamoDb, new LambdaSettings { LockTable = pipeline.Tables.Locks }, TimeProvider.System, NullLoggerFactory.Instance);
+        var locks = new DateLockFunction(pipeline.DynamoDb, new LambdaSettings { LockTable = pipeline.Tables.Locks }, clock ?? TimeProvider.System, NullLoggerFactory.Instance);
         var request = JsonSerializer.SerializeToUtf8Bytes(new { batch_id = batchId, owner, lease_seconds = 600 });
         await using var answer = await locks.AcquireAsync(new MemoryStream(request));
         Assert.True((bool)(await JsonNode.ParseAsync(answer))!["acquired"]!);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static void AssertKpis(KpiSnapshot expected, KpiSnapshot actual)
