@@ -25,9 +25,10 @@ internal static class RunCommand
         var format = CommonOptions.Format("table", "json", "none");
         var verbose = CommonOptions.Verbose();
         var stats = new Option<bool>("--stats") { Description = "Print timings and peak memory as one JSON line on standard output (used by bench)." };
+        var orchestrator = LocalStateMachineRun.Option();
         var command = new Command("run", "Run every batch waiting under raw/ through validation and the KPI job, then show the KPIs.")
         {
-            lake, bucket, upload, engine, sparkRemote, format, verbose, stats,
+            lake, bucket, upload, engine, sparkRemote, format, verbose, stats, orchestrator,
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
@@ -35,6 +36,8 @@ internal static class RunCommand
                 createLake: parse.GetValue(upload) is not null).ConfigureAwait(false);
             if (parse.GetValue(upload) is { } folder)
                 await UploadAsync(target.Store, folder, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(orchestrator) == LocalStateMachineRun.LocalSfn)
+                return await LocalStateMachineRun.RunAsync(context, target, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>());
             ValidateBatch validate = async (manifestKey, token) =>
