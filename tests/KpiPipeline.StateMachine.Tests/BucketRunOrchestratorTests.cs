@@ -26,7 +26,7 @@ public sealed class BucketRunOrchestratorTests(EmulatorFixture emulators)
 
         var run = await KpiJobProcess.RunAsync(environment, "run", "--bucket", pipeline.Bucket, "--upload", upload.Root, "--orchestrator", "local-sfn", "--format", "none");
 
-        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.True(run.ExitCode == 0, run.StandardError);
         var expected = await day.ExpectedKpisAsync();
         var stored = await pipeline.ReadKpisAsync();
         Assert.Equal(expected.Daily, stored.Daily);

@@ -23,10 +23,10 @@ public sealed class RunOrchestratorTests
         var local = await KpiJobProcess.RunAsync("run", "--lake", viaStateMachine.Root, "--orchestrator", "local-sfn", "--format", "json");
         var direct = await KpiJobProcess.RunAsync("run", "--lake", inProcess.Root, "--format", "json");
 
-        Assert.True(local.ExitCode == 0, local.Error);
-        Assert.True(direct.ExitCode == 0, direct.Error);
-        Assert.Equal(direct.Output, local.Output);
-        Assert.Contains("\"total_orders\"", local.Output, StringComparison.Ordinal);
+        Assert.True(local.ExitCode == 0, local.StandardError);
+        Assert.True(direct.ExitCode == 0, direct.StandardError);
+        Assert.Equal(direct.StandardOutput, local.StandardOutput);
+        Assert.Contains("\"total_orders\"", local.StandardOutput, StringComparison.Ordinal);
         Assert.True(viaStateMachine.Exists("processed/orders/2024-01-01/part-0000.csv"));
         var notification = Assert.Single(File.ReadAllLines(viaStateMachine.PathOf(".local-sfn/notifications.jsonl")));
         Assert.Contains("KPI batch 2024-01-01 v1 processed", notification, StringComparison.Ordinal);
@@ -42,8 +42,8 @@ public sealed class RunOrchestratorTests
 
         var run = await KpiJobProcess.RunAsync("run", "--lake", lake.Root, "--orchestrator", "local-sfn", "--format", "none");
 
-        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.Error}");
-        Assert.Contains("2024-01-01-v1 ended in ValidationFailed", run.Error, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.StandardError}");
+        Assert.Contains("2024-01-01-v1 ended in ValidationFailed", run.StandardError, StringComparison.Ordinal);
         var notification = Assert.Single(File.ReadAllLines(lake.PathOf(".local-sfn/notifications.jsonl")));
         Assert.Contains("KPI batch 2024-01-01 v1 failed in validation", notification, StringComparison.Ordinal);
         Assert.True(lake.Exists("invalid/orders/2024-01-01/part-0000.csv"));

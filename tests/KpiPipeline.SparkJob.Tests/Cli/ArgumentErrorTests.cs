@@ -1,3 +1,5 @@
+using KpiPipeline.Testing;
+
 namespace KpiPipeline.SparkJob.Tests.Cli;
 
 /// <summary>Bad arguments get one line on standard error and a non-zero exit code, never a stack trace.</summary>
