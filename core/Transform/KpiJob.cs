@@ -74,9 +74,11 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
         var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, sink, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new JobProgress("Storing KPIs", touched.Count, touched.Count));
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
 
+        progress?.Report(new JobProgress("Archiving", touched.Count, touched.Count));
         var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
         var result = new KpiJobResult(
             manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,

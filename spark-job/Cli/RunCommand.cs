@@ -107,24 +107,36 @@ internal static class RunCommand
             return await work(null, null).ConfigureAwait(false);
         T result = default!;
         await context.Out.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async progressContext =>
             {
                 ProgressTask? task = null;
+                var batchName = "";
+                void Finish()
+                {
+                    if (task is null)
+                        return;
+                    task.Description = $"{batchName}: done";
+                    task.Value = task.MaxValue;
+                    task.StopTask();
+                }
                 var reporter = new Progress<JobProgress>(p =>
                 {
                     if (task is null)
                         return;
-                    task.Description = p.Step;
+                    task.IsIndeterminate = false;
+                    task.Description = $"{batchName}: {Markup.Escape(p.Step)}";
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
                 });
                 result = await work(reporter, batch =>
                 {
-                    task?.StopTask();
-                    task = progressContext.AddTask($"Batch {LakeLayout.FormatDate(batch.BatchDate)}");
+                    Finish();
+                    batchName = $"Batch {LakeLayout.FormatDate(batch.BatchDate)} v{batch.NextVersion}";
+                    task = progressContext.AddTask($"{batchName}: validating");
+                    task.IsIndeterminate = true;
                 }).ConfigureAwait(false);
-                task?.StopTask();
+                Finish();
             }).ConfigureAwait(false);
         return result;
     }
