@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using KpiPipeline.Contracts;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
@@ -83,7 +83,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var result = new KpiJobResult(
             manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,
             snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
-            stopwatch.ElapsedMilliseconds) { Snapshot = snapshot };
+            stopwatch.ElapsedMilliseconds)
+        { Snapshot = snapshot };
         await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
         return result;
     }

@@ -1,5 +1,5 @@
-using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Tests.Infrastructure;
+using KpiPipeline.Testing;
 using Xunit.Abstractions;
 
 namespace KpiPipeline.Lambda.Tests;

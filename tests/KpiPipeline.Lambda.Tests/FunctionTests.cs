@@ -1,8 +1,8 @@
-using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
+using KpiPipeline.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda.Tests;

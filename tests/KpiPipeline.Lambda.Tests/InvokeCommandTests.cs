@@ -1,8 +1,8 @@
-using KpiPipeline.Testing;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
+using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests;
 

@@ -1,7 +1,7 @@
-using KpiPipeline.Testing;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Lambda.Tracking;
+using KpiPipeline.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda.Tests;

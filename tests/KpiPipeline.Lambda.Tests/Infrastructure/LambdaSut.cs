@@ -1,9 +1,9 @@
-using KpiPipeline.Testing;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using KpiPipeline.Lake;
 using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tracking;
+using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;
 

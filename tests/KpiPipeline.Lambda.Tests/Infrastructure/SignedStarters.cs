@@ -1,8 +1,8 @@
-using KpiPipeline.Testing;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;
 

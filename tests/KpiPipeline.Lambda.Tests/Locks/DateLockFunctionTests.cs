@@ -1,7 +1,7 @@
-using KpiPipeline.Testing;
 using System.Text.Json.Nodes;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
+using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Locks;
 
