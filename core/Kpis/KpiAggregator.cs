@@ -9,10 +9,6 @@ public sealed class KpiAggregator
 {
     private readonly Dictionary<DateOnly, DateState> _dates = [];
 
-    public long LinesAdded { get; private set; }
-
-    public long DuplicatesSkipped { get; private set; }
-
     /// <returns>False when the line duplicates one already counted for its date.</returns>
     public bool Add(OrderLine line)
     {
@@ -22,11 +18,7 @@ public sealed class KpiAggregator
             _dates.Add(line.Date, state);
         }
         if (!state.LineKeys.Add(line.LineKey))
-        {
-            DuplicatesSkipped++;
             return false;
-        }
-        LinesAdded++;
         if (line.Returned)
             state.ReturnedOrders.Add(line.OrderId);
         state.Daily.Add(line);

@@ -26,11 +26,7 @@ public sealed record KpiJobResult(
     [property: JsonPropertyName("daily_rows")] int DailyRows,
     [property: JsonPropertyName("category_rows")] int CategoryRows,
     [property: JsonPropertyName("report_key")] string ReportKey,
-    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds)
-{
-    [JsonIgnore]
-    public KpiSnapshot Snapshot { get; init; } = KpiSnapshot.Empty;
-}
+    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds);
 
 /// <summary>
 /// The KPI job for one batch manifest: joins the batch's validated order items to its orders and to products,
@@ -83,8 +79,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var result = new KpiJobResult(
             manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,
             snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
-            stopwatch.ElapsedMilliseconds)
-        { Snapshot = snapshot };
+            stopwatch.ElapsedMilliseconds);
         await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
         return result;
     }

@@ -133,7 +133,7 @@ internal static class RunCommand
                 {
                     Finish();
                     batchName = $"Batch {LakeLayout.FormatDate(batch.BatchDate)} v{batch.NextVersion}";
-                    task = progressContext.AddTask($"{batchName}: validating");
+                    task = progressContext.AddTask($"{batchName}: validating {batch.NewFiles} new file(s)");
                     task.IsIndeterminate = true;
                 }).ConfigureAwait(false);
                 Finish();
