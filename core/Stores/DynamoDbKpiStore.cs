@@ -76,7 +76,7 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
         return stale;
     }
 
-    private async Task<List<Dictionary<string, AttributeValue>>> ScanDatesAsync(string table, DateOnly[] dates, CancellationToken cancellationToken)
+    private Task<List<Dictionary<string, AttributeValue>>> ScanDatesAsync(string table, DateOnly[] dates, CancellationToken cancellationToken)
     {
         var values = dates.Select((d, i) => (Name: $":d{i}", Value: new AttributeValue(LakeLayout.FormatDate(d)))).ToList();
         var request = new ScanRequest
@@ -86,15 +86,7 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
             ExpressionAttributeNames = new Dictionary<string, string> { ["#d"] = "date_key" },
             ExpressionAttributeValues = values.ToDictionary(v => v.Name, v => v.Value),
         };
-        var items = new List<Dictionary<string, AttributeValue>>();
-        do
-        {
-            var response = await dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
-            items.AddRange(response.Items ?? []);
-            request.ExclusiveStartKey = response.LastEvaluatedKey;
-        }
-        while (request.ExclusiveStartKey is { Count: > 0 });
-        return items;
+        return ScanAllAsync(request, cancellationToken);
     }
 
     private async Task WriteBatchAsync(Dictionary<string, List<WriteRequest>> batch, CancellationToken cancellationToken)
@@ -142,9 +134,8 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    private Task<List<Dictionary<string, AttributeValue>>> ScanAsync(string table, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
-        var items = new List<Dictionary<string, AttributeValue>>();
         var request = new ScanRequest { TableName = table };
         var filters = new List<string>();
         if (from is not null || to is not null)
@@ -164,6 +155,13 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
         }
         if (filters.Count > 0)
             request.FilterExpression = string.Join(" AND ", filters);
+        return ScanAllAsync(request, cancellationToken);
+    }
+
+    /// <summary>Every item the scan matches, page after page.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> ScanAllAsync(ScanRequest request, CancellationToken cancellationToken)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
         do
         {
             var response = await dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
