@@ -143,8 +143,9 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         Dictionary<string, OrderFacts> orders, ChannelWriter<List<OrderLine>> lines, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         const int BatchSize = 1024;
+        // Sizes only matter to a progress bar; the container runs without one and skips the listing.
         var totalBytes = 0L;
-        foreach (var key in itemKeys)
+        foreach (var key in progress is null ? [] : itemKeys)
         {
             await foreach (var info in store.ListAsync(key, cancellationToken).ConfigureAwait(false))
                 totalBytes += info.Key == key ? info.Size : 0;
