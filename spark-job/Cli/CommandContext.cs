@@ -88,7 +88,8 @@ internal sealed class CommandContext(bool verbose) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-                for (var i = _owned.Count - 1; i >= 0; i--)
+        // Newest first: an engine goes before the client it uses.
+        for (var i = _owned.Count - 1; i >= 0; i--)
             await _owned[i].DisposeAsync().ConfigureAwait(false);
         Logging.Dispose();
     }

@@ -18,6 +18,7 @@ internal static class KpiJobCli
             KpisCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            SparkCheckCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

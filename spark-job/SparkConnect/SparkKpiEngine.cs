@@ -191,7 +191,7 @@ public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
     }
 
     /// <summary>A Spark SQL string literal (backslash escapes are on by default).</summary>
-    private static string Literal(string value)
+    internal static string Literal(string value)
     {
         var literal = new StringBuilder(value.Length + 2).Append('\'');
         foreach (var c in value)

@@ -15,6 +15,7 @@ public sealed partial class DeploymentDocTests
         LambdaPublishDirectory.EnvironmentVariable,
         PipelineSettings.StaleBatchAfterMinutesContextKey,
         PipelineSettings.SweepIntervalMinutesContextKey,
+        PipelineSettings.KpiEngineContextKey,
     };
 
     public static TheoryData<string> Outputs => new(OutputNameValues());

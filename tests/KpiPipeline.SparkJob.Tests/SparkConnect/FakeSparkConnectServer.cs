@@ -78,7 +78,7 @@ public sealed class FakeSparkConnectServer : IAsyncLifetime
     /// <summary>Answers every ExecutePlan whose SQL text is <paramref name="sql"/> (or AnalyzePlan, for <see cref="VersionScriptKey"/>).</summary>
     public void When(string sql, Func<FakeCall, Task> script) => _scripts[sql] = script;
 
-    /// <summary>Answers every ExecutePlan of one client session, whatever its SQL (e.g. a SQL engine standing in for Spark).</summary>
+    /// <summary>Answers every ExecutePlan and AnalyzePlan of one client session, whatever its SQL (e.g. a SQL engine standing in for Spark).</summary>
     public void ForSession(string sessionId, Func<FakeCall, Task> script) => _sessions[sessionId] = script;
 
     public IReadOnlyList<ReceivedRequest> ReceivedFor(string sql) => [.. _received.Where(r => r.Sql == sql)];
@@ -170,7 +170,7 @@ public sealed class FakeSparkConnectServer : IAsyncLifetime
         }
 
         var script = _scripts.TryGetValue(sql, out var bySql) ? bySql
-            : method == "ExecutePlan" && _sessions.TryGetValue(received.SessionId, out var bySession) ? bySession
+            : _sessions.TryGetValue(received.SessionId, out var bySession) ? bySession
             : null;
         if (script is null)
         {

@@ -37,8 +37,19 @@ internal sealed partial class DuckDbSparkSession : IDisposable
         }
     }
 
+    /// <summary>What AnalyzePlan spark_version answers.</summary>
+    public const string Version = "4.0.1 (DuckDB stand-in)";
+
     public async Task HandleAsync(FakeCall call)
     {
+        if (call.Request.Method == "AnalyzePlan")
+        {
+            await call.WriteAsync(new WireBuilder("AnalyzePlanResponse").Set("session_id", call.SessionId)
+                .Set("spark_version", new WireBuilder("AnalyzePlanResponse.SparkVersion").Set("version", Version)));
+            call.Finish();
+            return;
+        }
+
         var sql = call.Request.Sql!;
         lock (_gate)
             _sql.Add(sql);

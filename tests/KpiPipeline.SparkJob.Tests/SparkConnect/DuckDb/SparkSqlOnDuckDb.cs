@@ -17,6 +17,9 @@ namespace KpiPipeline.SparkJob.Tests.SparkConnect.DuckDb;
 /// <item><c>CAST(a AS DECIMAL(38,18)) / CAST(b AS DECIMAL(38,0))</c>: Spark divides decimals exactly (result
 /// DECIMAL(38,18), rounded half up), DuckDB returns a DOUBLE; the division becomes the exact macro
 /// <c>spark_decimal_divide</c>.</item>
+/// <item><c>INSERT OVERWRITE DIRECTORY '…' USING parquet query</c> (spark-check's writes) becomes <c>COPY (query) TO
+/// '…/part-00000.parquet'</c> into the emptied folder, as Spark replaces the folder's files with its part files.</item>
+/// <item><c>CAST(… AS TIMESTAMP)</c>: Spark's TIMESTAMP is an instant, DuckDB's TIMESTAMPTZ.</item>
 /// <item>Spark's type names in the view schema: <c>STRING</c> is VARCHAR, <c>TIMESTAMP</c> (an instant) is TIMESTAMPTZ, and a
 /// <c>DECIMAL(p,s)</c> column is DECIMAL(38,s): Spark widens a decimal product (DECIMAL(18,6) × INT is DECIMAL(29,6)),
 /// DuckDB multiplies within the operand's 18 digits and overflows. The values are the same.</item>
@@ -45,9 +48,19 @@ internal static partial class SparkSqlOnDuckDb
     /// <summary>The DuckDB statement for one Spark statement or query.</summary>
     public static string Translate(string sparkSql)
     {
-        var sql = Tokens(sparkSql);
+        var sql = TimestampCast().Replace(Tokens(sparkSql), "AS TIMESTAMPTZ)");
         var view = SparkParquetView().Match(sql);
-        return view.Success ? TranslateView(view) : TranslateDivisions(sql);
+        if (view.Success)
+            return TranslateView(view);
+        var insert = InsertOverwriteDirectory().Match(sql);
+        if (!insert.Success)
+            return TranslateDivisions(sql);
+        var folder = HadoopPathModel.LocalFolder(insert.Groups["path"].Value.Replace("''", "'", StringComparison.Ordinal));
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "part-00000.parquet").Replace("'", "''", StringComparison.Ordinal);
+        return $"COPY ({TranslateDivisions(insert.Groups["query"].Value)}) TO '{file}' (FORMAT parquet)";
     }
 
     private static string TranslateView(Match view)
@@ -163,6 +176,12 @@ internal static partial class SparkSqlOnDuckDb
 
     [GeneratedRegex("""^\s*CREATE OR REPLACE TEMPORARY VIEW (?<name>\w+) \((?<schema>[^)]*(?:\([^)]*\)[^)]*)*)\)\s*USING parquet\s*OPTIONS \((?<options>.*)\)\s*$""", RegexOptions.Singleline)]
     private static partial Regex SparkParquetView();
+
+    [GeneratedRegex("""^\s*INSERT OVERWRITE DIRECTORY '(?<path>(?:[^']|'')*)' USING parquet\s+(?<query>.*)$""", RegexOptions.Singleline)]
+    private static partial Regex InsertOverwriteDirectory();
+
+    [GeneratedRegex(@"\bAS TIMESTAMP\)")]
+    private static partial Regex TimestampCast();
 
     [GeneratedRegex(@"""?(?<name>\w+)""? (?<type>\w+(?:\(\d+,\d+\))?)")]
     private static partial Regex SchemaColumn();
