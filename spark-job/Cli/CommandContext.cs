@@ -88,7 +88,7 @@ internal sealed class CommandContext(bool verbose) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Newest first: an engine goes before the client it uses.
+        // The reverse of creation, as with nested using blocks.
         for (var i = _owned.Count - 1; i >= 0; i--)
             await _owned[i].DisposeAsync().ConfigureAwait(false);
         Logging.Dispose();

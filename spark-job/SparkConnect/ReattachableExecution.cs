@@ -29,7 +29,7 @@ internal sealed class ReattachableExecution(SparkConnectClient client, ExecutePl
     public async ValueTask<bool> MoveNextAsync()
     {
         _call ??= client.StartExecute(request, _deadline, cancellationToken);
-        while (!_complete)
+        while (true)
         {
             try
             {
@@ -42,19 +42,28 @@ internal sealed class ReattachableExecution(SparkConnectClient client, ExecutePl
                     client.ObserveServerSession(response.ServerSideSessionId);
                     if (response.ResponseId.Length > 0)
                         _lastResponseId = response.ResponseId;
-                    if (response.ResponseTypeCase == ExecutePlanResponse.ResponseTypeOneofCase.ResultComplete)
+                    // After ResultComplete the stream is read to its end, so its final status is still seen.
+                    if (_complete || response.ResponseTypeCase == ExecutePlanResponse.ResponseTypeOneofCase.ResultComplete)
                     {
                         _complete = true;
-                        return false;
+                        continue;
                     }
 
                     Current = response;
                     return true;
                 }
 
+                if (_complete)
+                    return false;
+
                 // Ended OK without ResultComplete: the server wants us to reattach for the rest.
                 if (!_respondedInThisStream && ++_emptyStreamsInARow > client.Options.MaxEmptyStreams)
                     throw SparkConnectErrors.ReattachGaveUp(client.Endpoint, OperationId, _emptyStreamsInARow);
+            }
+            catch (RpcException ex) when (_complete && ex.Status.DebugException is not null)
+            {
+                // Every result had arrived; a stream lost after ResultComplete loses nothing.
+                return false;
             }
             catch (RpcException ex) when (IsBrokenStream(ex) && ++_failuresInARow <= client.Options.MaxReattachAfterFailure)
             {
@@ -63,7 +72,7 @@ internal sealed class ReattachableExecution(SparkConnectClient client, ExecutePl
             catch (RpcException ex)
             {
                 // Nothing reached a server that could not be connected to: there is nothing to release.
-                _neverConnected = _lastResponseId is null && ex.Status.DebugException is HttpRequestException;
+                _neverConnected = _lastResponseId is null && ex.Status.DebugException is HttpRequestException or System.Net.Sockets.SocketException;
                 throw client.Error(ex, _method, client.Options.OperationTimeout, cancellationToken);
             }
 
@@ -72,8 +81,6 @@ internal sealed class ReattachableExecution(SparkConnectClient client, ExecutePl
             _respondedInThisStream = false;
             _call = client.StartReattach(OperationId, _lastResponseId, _deadline, cancellationToken);
         }
-
-        return false;
     }
 
     public async ValueTask DisposeAsync()

@@ -169,8 +169,9 @@ public sealed class FakeSparkConnectServer : IAsyncLifetime
             return;
         }
 
-        var script = _scripts.TryGetValue(sql, out var bySql) ? bySql
-            : _sessions.TryGetValue(received.SessionId, out var bySession) ? bySession
+        // A session's own handler first: scripts by SQL text (the version ping, say) are shared by every test.
+        var script = _sessions.TryGetValue(received.SessionId, out var bySession) ? bySession
+            : _scripts.TryGetValue(sql, out var bySql) ? bySql
             : null;
         if (script is null)
         {
