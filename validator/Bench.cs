@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using KpiPipeline.Lake;
 using KpiPipeline.Validation;
+using KpiPipeline.Validator.Profiling;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KpiPipeline.Validator;
@@ -66,7 +67,7 @@ internal static class Bench
             bytes += info.Size;
         GC.Collect();
         var clock = new FixedClock(new DateTimeOffset(2024, 1, 16, 0, 5, 0, TimeSpan.Zero));
-        var validator = new BatchValidator(store, new ValidationOptions(), clock, NullLogger<BatchValidator>.Instance);
+        var validator = new BatchValidator(store, new ValidationOptions(), clock, NullLogger<BatchValidator>.Instance, new FrameInspector());
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();

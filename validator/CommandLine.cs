@@ -7,7 +7,8 @@ internal abstract record Command;
 
 /// <param name="Bucket">The S3 bucket holding the lake, or null with <paramref name="Lake"/>.</param>
 /// <param name="Lake">A local folder holding the lake, or null with <paramref name="Bucket"/>.</param>
-internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes) : Command;
+/// <param name="Expectations">A JSON file overriding the frame-level checks' sample sizes and bounds.</param>
+internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes, string? Expectations = null) : Command;
 
 /// <param name="Items">Order items to generate.</param>
 /// <param name="Rounds">Measured validations, each of a freshly generated lake.</param>
@@ -19,7 +20,7 @@ internal sealed record BenchCommand(int Items, int Rounds, string? Folder, bool 
 internal static class CommandLine
 {
     public const string Usage =
-        "usage: validator --manifest <key> (--bucket <name> | --lake <folder>) [--max-rejected-fraction 0.05] [--max-file-mb N]\n" +
+        "usage: validator --manifest <key> (--bucket <name> | --lake <folder>) [--max-rejected-fraction 0.05] [--max-file-mb N] [--expectations <file.json>]\n" +
         "       validator bench [--items 1000000] [--rounds 5] [--reject-early] [--folder <dir>] [--keep]";
 
     /// <summary>The command, or a one-line error.</summary>
@@ -27,7 +28,7 @@ internal static class CommandLine
     {
         if (args.Count > 0 && args[0] == "bench")
             return ParseBench(args.Skip(1).ToArray());
-        string? manifest = null, bucket = null, lake = null;
+        string? manifest = null, bucket = null, lake = null, expectations = null;
         double? fraction = null;
         long? maxFileBytes = null;
         for (var i = 0; i < args.Count; i++)
@@ -61,6 +62,11 @@ internal static class CommandLine
                         return (null, $"--max-file-mb must be a whole number of megabytes from 1, not '{value}'");
                     maxFileBytes = mb * 1024 * 1024;
                     break;
+                case "--expectations":
+                    if (!File.Exists(value))
+                        return (null, $"expectations file '{value}' does not exist");
+                    expectations = value;
+                    break;
                 default:
                     return (null, $"unknown option '{name}'");
             }
@@ -71,7 +77,7 @@ internal static class CommandLine
             return (null, "give exactly one of --bucket <name> or --lake <folder>");
         if (lake is not null && !Directory.Exists(lake))
             return (null, $"lake folder '{lake}' does not exist");
-        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes), null);
+        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes, expectations), null);
     }
 
     private static (Command? Command, string? Error) ParseBench(string[] args)

@@ -4,6 +4,7 @@ using KpiPipeline.Lake;
 using KpiPipeline.Pipeline;
 using KpiPipeline.Transform;
 using KpiPipeline.Validation;
+using KpiPipeline.Validator.Profiling;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -39,7 +40,8 @@ internal static class RunCommand
             if (parse.GetValue(orchestrator) == LocalStateMachineRun.LocalSfn)
                 return await LocalStateMachineRun.RunAsync(context, target, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
-            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>());
+            // The validator container's checks, streaming and frame-level, with their default settings.
+            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>(), new FrameInspector());
             ValidateBatch validate = async (manifestKey, token) =>
             {
                 var result = await validator.ValidateAsync(manifestKey, token).ConfigureAwait(false);
