@@ -19,35 +19,37 @@ internal static class ColumnProfiler
             }
             columns.Add(spec.Kind switch
             {
-                ColumnKind.Decimal => Numbers(frame, spec, frame.Column<decimal>(spec.Name)),
-                ColumnKind.Quantity => Numbers(frame, spec, frame.Column<long>(spec.Name).Select(kv => (decimal)kv.Value)),
-                ColumnKind.Timestamp => Timestamps(frame, spec, frame.Column<DateTime>(spec.Name)),
-                _ => Basic(frame, spec, frame.Column<string>(spec.Name)),
+                ColumnKind.Decimal => Numbers(frame, spec, Values<decimal>(frame, spec)),
+                ColumnKind.Quantity => Numbers(frame, spec, [.. Values<long>(frame, spec).Select(q => (decimal)q)]),
+                ColumnKind.Timestamp => Timestamps(frame, spec, Values<DateTime>(frame, spec)),
+                _ => Basic(frame, spec, Values<string>(frame, spec)),
             });
         }
         return new FileProfile(frame.Rows, frame.Sample.IsComplete, columns);
     }
 
-    private static ColumnProfile Basic<T>(SampleFrame frame, ColumnSpec spec, Series<long, T> values)
+    private static List<T> Values<T>(SampleFrame frame, ColumnSpec spec) => [.. frame.Observations<T>(spec.Name).Select(kv => kv.Value)];
+
+    private static ColumnProfile Basic<T>(SampleFrame frame, ColumnSpec spec, IReadOnlyCollection<T> values)
     {
-        var nulls = frame.Rows - values.ValueCount;
+        var nulls = frame.Rows - values.Count;
         return new ColumnProfile(spec.Name, spec.Kind, true, nulls, frame.Rows == 0 ? 0 : (double)nulls / frame.Rows,
-            Stats.uniqueCount(values), null, null, null, null, null);
+            values.Distinct().Count(), null, null, null, null, null);
     }
 
-    private static ColumnProfile Numbers(SampleFrame frame, ColumnSpec spec, Series<long, decimal> values)
+    private static ColumnProfile Numbers(SampleFrame frame, ColumnSpec spec, IReadOnlyCollection<decimal> values)
     {
         var profile = Basic(frame, spec, values);
-        if (values.ValueCount == 0)
+        if (values.Count == 0)
             return profile;
         // The mean in decimal (Deedle's statistics go through double): sums of prices stay exact.
-        var mean = values.Values.Sum() / values.ValueCount;
-        return profile with { Min = values.TryMin().Value, Max = values.TryMax().Value, Mean = decimal.Round(mean, 4, MidpointRounding.AwayFromZero) };
+        var mean = values.Sum() / values.Count;
+        return profile with { Min = values.Min(), Max = values.Max(), Mean = decimal.Round(mean, 4, MidpointRounding.AwayFromZero) };
     }
 
-    private static ColumnProfile Timestamps(SampleFrame frame, ColumnSpec spec, Series<long, DateTime> values)
+    private static ColumnProfile Timestamps(SampleFrame frame, ColumnSpec spec, IReadOnlyCollection<DateTime> values)
     {
         var profile = Basic(frame, spec, values);
-        return values.ValueCount == 0 ? profile : profile with { Earliest = values.TryMin().Value, Latest = values.TryMax().Value };
+        return values.Count == 0 ? profile : profile with { Earliest = values.Min(), Latest = values.Max() };
     }
 }

@@ -67,44 +67,43 @@ public static class Expectations
     {
         if (!frame.Has("status") && !frame.Has("returned_at"))
             return Measurement.Nothing("no status or returned_at column");
-        var returned = new SortedSet<long>();
+        var returned = new HashSet<long>();
         if (frame.Has("status"))
-            returned.UnionWith(frame.Column<string>("status").Where(kv => kv.Value.Equals("Returned", StringComparison.OrdinalIgnoreCase)).Keys);
+            returned.UnionWith(frame.Observations<string>("status").Where(kv => kv.Value.Equals("Returned", StringComparison.OrdinalIgnoreCase)).Select(kv => kv.Key));
         if (frame.Has("returned_at"))
-            returned.UnionWith(frame.Column<DateTime>("returned_at").Keys);
+            returned.UnionWith(frame.Observations<DateTime>("returned_at").Select(kv => kv.Key));
         return frame.Rows == 0 ? Measurement.Nothing("no rows") : new((double)returned.Count / frame.Rows, $"{returned.Count} of {frame.Rows} sampled orders");
     }
 
     private static Measurement CreatedOffWindow(SampleFrame frame)
     {
-        var created = frame.Column<DateTime>("created_at");
         var from = frame.Sample.BatchDate.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = frame.Sample.BatchDate.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var outside = created.Where(kv => kv.Value < from || kv.Value >= to).Keys.ToList();
+        var created = frame.Observations<DateTime>("created_at").ToList();
+        var outside = created.Where(kv => kv.Value < from || kv.Value >= to).Select(kv => kv.Key).ToList();
         var measured = Share(frame, outside, $"created outside {from:yyyy-MM-dd} .. {to.AddDays(-1):yyyy-MM-dd}");
-        return created.ValueCount == 0 ? measured
-            : measured with { Detail = $"{measured.Detail ?? "none outside"}; created_at from {Iso(created.TryMin().Value)} to {Iso(created.TryMax().Value)}" };
+        return created.Count == 0 ? measured
+            : measured with { Detail = $"{measured.Detail ?? "none outside"}; created_at from {Iso(created.Min(kv => kv.Value))} to {Iso(created.Max(kv => kv.Value))}" };
     }
 
     private static Measurement NullRatio(SampleFrame frame, string column) =>
         !frame.Has(column) ? Measurement.Nothing($"no {column} column")
         : frame.Rows == 0 ? Measurement.Nothing("no rows")
-        : new((double)(frame.Rows - frame.Column<string>(column).ValueCount) / frame.Rows, null);
+        : new((double)(frame.Rows - frame.Frame.GetColumn<object>(column).ValueCount) / frame.Rows, null);
 
     private static Measurement ItemsPerOrder(SampleFrame frame)
     {
         if (frame.Rows == 0)
             return Measurement.Nothing("no rows");
-        var orders = frame.Column<string>("order_id");
-        // Items per order with Deedle's grouping: one group of lines per order_id.
-        var sizes = orders.GroupBy(kv => kv.Value).Select(group => group.Value.KeyCount);
-        var largest = sizes.Observations.MaxBy(o => o.Value);
-        return new((double)frame.Rows / sizes.KeyCount, $"{sizes.KeyCount} orders; the largest, order_id {largest.Key}, has {largest.Value} items");
+        // Counted with a dictionary: Deedle's group-by costs tens of milliseconds per 10,000 rows.
+        var sizes = frame.Observations<string>("order_id").CountBy(kv => kv.Value, StringComparer.Ordinal).ToList();
+        var largest = sizes.MaxBy(o => o.Value);
+        return new((double)frame.Rows / sizes.Count, $"{sizes.Count} orders; the largest, order_id {largest.Key}, has {largest.Value} items");
     }
 
     private static Measurement ZeroPriceShare(SampleFrame frame)
     {
-        var zero = frame.Column<decimal>("sale_price").Where(kv => kv.Value == 0).Keys.ToList();
+        var zero = frame.Observations<decimal>("sale_price").Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList();
         return Share(frame, zero, "with a zero sale_price");
     }
 

@@ -35,32 +35,41 @@ internal static class ProductChecks
 
     private static Measurement Duplicates(SampleFrame frame, string column)
     {
-        var groups = frame.Column<string>(column).GroupBy(kv => kv.Value).Where(g => g.Value.KeyCount > 1);
-        // Every line after the first of its value is a duplicate.
-        var duplicates = groups.Values.SelectMany(g => g.Keys.Skip(1)).Order().ToList();
+        var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
+        var duplicates = new List<long>();
+        (string Value, long First, long Line)? example = null;
+        foreach (var (line, value) in frame.Observations<string>(column))
+        {
+            if (firstLine.TryAdd(value, line))
+                continue;
+            duplicates.Add(line);
+            example ??= (value, firstLine[value], line);
+        }
         var measured = Expectations.Share(frame, duplicates, $"repeating an earlier {column}");
-        if (groups.KeyCount == 0)
-            return measured;
-        var first = groups.Observations.First();
-        return measured with { Detail = $"{measured.Detail}; e.g. {column} {first.Key} on lines {string.Join(", ", first.Value.Keys.Take(3))}" };
+        return example is { } e ? measured with { Detail = $"{measured.Detail}; e.g. {column} {e.Value} on lines {e.First} and {e.Line}" } : measured;
     }
 
     private static Measurement CostAboveRetail(SampleFrame frame)
     {
-        var pairs = frame.Column<decimal>("cost").ZipInner(frame.Column<decimal>("retail_price"));
-        var above = pairs.Where(kv => kv.Value.Item1 > kv.Value.Item2);
-        var measured = Expectations.Share(frame, above.Keys.ToList(), "with cost above retail_price");
-        if (above.KeyCount == 0)
+        var retail = frame.Observations<decimal>("retail_price").ToDictionary();
+        var above = frame.Observations<decimal>("cost")
+            .Where(kv => retail.TryGetValue(kv.Key, out var price) && kv.Value > price)
+            .Select(kv => kv.Key).ToList();
+        var measured = Expectations.Share(frame, above, "with cost above retail_price");
+        if (above.Count == 0)
             return measured;
-        var first = above.Observations.First();
-        var id = frame.Column<string>("id")[first.Key];
-        return measured with { Detail = string.Create(CultureInfo.InvariantCulture, $"{measured.Detail}; e.g. id {id}: cost {first.Value.Item1} > retail_price {first.Value.Item2}") };
+        var line = above[0];
+        return measured with
+        {
+            Detail = string.Create(CultureInfo.InvariantCulture,
+                $"{measured.Detail}; e.g. id {frame.Column<string>("id")[line]}: cost {frame.Column<decimal>("cost")[line]} > retail_price {retail[line]}"),
+        };
     }
 
     private static Measurement NegativePrice(SampleFrame frame)
     {
-        var negative = frame.Column<decimal>("cost").Where(kv => kv.Value < 0).Keys
-            .Union(frame.Column<decimal>("retail_price").Where(kv => kv.Value < 0).Keys).Order().ToList();
+        var negative = frame.Observations<decimal>("cost").Concat(frame.Observations<decimal>("retail_price"))
+            .Where(kv => kv.Value < 0).Select(kv => kv.Key).Distinct().Order().ToList();
         return Expectations.Share(frame, negative, "with a negative price");
     }
 
@@ -73,27 +82,35 @@ internal static class ProductChecks
 
     private static Measurement PriceOutliers(SampleFrame frame)
     {
-        // Grouped by category, Deedle's level statistics give each category's median and then its median
-        // absolute deviation. Statistics in double: they rank prices, they do not add money up.
-        var byCategory = frame.Frame.GroupRowsBy<string>("category");
-        var prices = byCategory.GetColumn<double>("retail_price").DropMissing();
-        var sizes = frame.Column<string>("category").GroupBy(kv => kv.Value).Select(group => group.Value.KeyCount);
-        var medians = prices.MedianLevel(k => k.Item1);
-        var deviations = prices.Select(kv => Math.Abs(kv.Value - medians[kv.Key.Item1]));
-        var mads = deviations.MedianLevel(k => k.Item1);
-        var meanDeviations = deviations.MeanLevel(k => k.Item1);
-        var outliers = prices
-            .Where(kv => sizes[kv.Key.Item1] >= MinCategorySize && Math.Abs(ModifiedZ(kv.Value, medians[kv.Key.Item1], mads[kv.Key.Item1], meanDeviations[kv.Key.Item1])) > OutlierZ)
-            .Observations.OrderBy(o => o.Key.Item2).ToList();
-        var measured = Expectations.Share(frame, outliers.Select(o => o.Key.Item2).ToList(), "priced far from their category");
+        var categories = frame.Observations<string>("category").ToDictionary();
+        var outliers = new List<(long Line, string Category, double Median)>();
+        // One Deedle series of prices per category; its median and then the median of the absolute deviations.
+        // Statistics in double: they rank prices, they do not add money up.
+        var byCategory = frame.Observations<decimal>("retail_price")
+            .Where(kv => categories.ContainsKey(kv.Key))
+            .GroupBy(kv => categories[kv.Key], StringComparer.Ordinal);
+        foreach (var category in byCategory)
+        {
+            var prices = new Series<long, double>(category.Select(kv => kv.Key), category.Select(kv => (double)kv.Value));
+            if (prices.ValueCount < MinCategorySize)
+                continue;
+            var median = Stats.median(prices);
+            var deviations = prices.Select(kv => Math.Abs(kv.Value - median));
+            var mad = Stats.median(deviations);
+            var meanDeviation = Stats.mean(deviations);
+            outliers.AddRange(prices.Observations
+                .Where(kv => Math.Abs(ModifiedZ(kv.Value, median, mad, meanDeviation)) > OutlierZ)
+                .Select(kv => (kv.Key, category.Key, median)));
+        }
+        outliers.Sort((a, b) => a.Line.CompareTo(b.Line));
+        var measured = Expectations.Share(frame, outliers.ConvertAll(o => o.Line), "priced far from their category");
         if (outliers.Count == 0)
             return measured;
-        var first = outliers[0];
-        var id = frame.Column<string>("id")[first.Key.Item2];
+        var (line, name, categoryMedian) = outliers[0];
         return measured with
         {
             Detail = string.Create(CultureInfo.InvariantCulture,
-                $"{measured.Detail}; e.g. id {id} in {first.Key.Item1}: retail_price {frame.Column<decimal>("retail_price")[first.Key.Item2]}, the category's median {medians[first.Key.Item1]:0.##}"),
+                $"{measured.Detail}; e.g. id {frame.Column<string>("id")[line]} in {name}: retail_price {frame.Column<decimal>("retail_price")[line]}, the category's median {categoryMedian:0.##}"),
         };
     }
 

@@ -30,9 +30,15 @@ internal sealed class SampleFrame
     /// <summary>The column's values; missing ones dropped (a frame column keeps a key for every row).</summary>
     public Series<long, T> Column<T>(string column) => Frame.GetColumn<T>(column).DropMissing();
 
+    /// <summary>The column's (line, value) pairs without missing values, for the checks that go through every row.</summary>
+    public IEnumerable<KeyValuePair<long, T>> Observations<T>(string column) => Frame.GetColumn<T>(column).Observations;
+
     public static SampleFrame Build(FileSample sample)
     {
-        var frame = Deedle.Frame.FromRowKeys(sample.Lines);
+        // Every column over the same row keys, missing values as empty Nullable or null: the frame is built
+        // without re-aligning column after column (adding columns one by one costs a join each).
+        var frame = new FrameBuilder.Columns<long, string>();
+        var index = new Series<long, long>(sample.Lines, sample.Lines);
         for (var c = 0; c < sample.Columns.Count; c++)
         {
             if (!sample.Present[c])
@@ -40,29 +46,27 @@ internal sealed class SampleFrame
             var spec = sample.Columns[c];
             ISeries<long> series = spec.Kind switch
             {
-                ColumnKind.Decimal => Typed(sample, c, Decimal),
-                ColumnKind.Quantity => Typed(sample, c, Quantity),
-                ColumnKind.Timestamp => Typed(sample, c, Timestamp),
-                _ => Typed(sample, c, text => text),
+                ColumnKind.Decimal => Typed<decimal>(index, sample, c, text => Decimal(text)),
+                ColumnKind.Quantity => Typed<long>(index, sample, c, text => Quantity(text)),
+                ColumnKind.Timestamp => Typed<DateTime>(index, sample, c, text => Timestamp(text)),
+                _ => Typed(index, sample, c, text => text),
             };
-            frame.AddColumn(spec.Name, series);
+            frame.Add(spec.Name, series);
         }
-        return new SampleFrame(sample, frame);
+        return new SampleFrame(sample, frame.Frame);
     }
 
-    private static Series<long, T> Typed<T>(FileSample sample, int column, Func<string, T> parse)
+    /// <summary>A column over the shared row index, so the frame is assembled without aligning columns to each other.</summary>
+    private static Series<long, T> Typed<T>(Series<long, long> index, FileSample sample, int column, Func<string, T> parse)
     {
-        var keys = new List<long>(sample.Rows.Count);
-        var values = new List<T>(sample.Rows.Count);
-        for (var r = 0; r < sample.Rows.Count; r++)
+        var values = new OptionalValue<T>[sample.Rows.Count];
+        for (var r = 0; r < values.Length; r++)
         {
             var text = sample.Rows[r][column];
-            if (string.IsNullOrEmpty(text))
-                continue;
-            keys.Add(sample.Lines[r]);
-            values.Add(parse(text));
+            values[r] = string.IsNullOrEmpty(text) ? OptionalValue<T>.Missing : new OptionalValue<T>(parse(text));
         }
-        return new Series<long, T>(keys, values);
+        var vectors = Deedle.Vectors.ArrayVector.ArrayVectorBuilder.Instance;
+        return new Series<long, T>(index.Index, vectors.CreateMissing(values), vectors, Deedle.Indices.Linear.LinearIndexBuilder.Instance);
     }
 
     // The sample holds accepted rows only: a value that does not parse here is a bug, not data.
