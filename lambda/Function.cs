@@ -11,7 +11,7 @@ namespace KpiPipeline.Lambda;
 
 /// <summary>
 /// The S3-event aggregator (<see cref="HandleAsync"/>) and the scheduled stale-batch sweeper
-/// (<see cref="SweepAsync"/>): <c>KpiPipeline.Lambda::KpiPipeline.Lambda.Function::HandleAsync</c>.
+/// (<see cref="SweepAsync"/>), served as the functions <c>aggregator</c> and <c>sweeper</c> (<see cref="FunctionCatalog"/>).
 /// </summary>
 public sealed class Function
 {
@@ -21,13 +21,6 @@ public sealed class Function
     private readonly LambdaSettings _settings;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-
-    /// <summary>For the Lambda runtime: AWS clients the standard way, configuration from the environment.</summary>
-    public Function()
-        : this(LambdaRuntime.Shared.DynamoDb, LambdaRuntime.Shared.StoreForBucket, LambdaRuntime.Shared.Starter,
-            LambdaRuntime.Shared.Settings, TimeProvider.System, LambdaRuntime.Shared.LoggerFactory)
-    {
-    }
 
     /// <param name="storeForBucket">The lake of a bucket named in an event (tests pass a local folder).</param>
     public Function(
@@ -57,17 +50,19 @@ public sealed class Function
     /// touched. Output: <c>{"records": [...], "batches": [...]}</c>.
     /// </summary>
     /// <exception cref="InvalidEventException">The event is malformed; the message says where.</exception>
-    public Task<Stream> HandleAsync(Stream input) => RunAsync("s3-event", input, HandleCoreAsync);
+    public Task<Stream> HandleAsync(Stream input, CancellationToken cancellationToken = default) =>
+        RunAsync(FunctionCatalog.Aggregator, input, HandleCoreAsync, cancellationToken);
 
     /// <summary>
     /// The scheduled sweep (any input, e.g. an EventBridge event): starts batches whose events were lost
     /// or whose claim was never started, and reports (or releases) those quiet past
     /// <c>STALE_BATCH_AFTER_MINUTES</c>. Output: <c>{"batches": [...]}</c>.
     /// </summary>
-    public Task<Stream> SweepAsync(Stream input) => RunAsync("sweep", input, SweepCoreAsync);
+    public Task<Stream> SweepAsync(Stream input, CancellationToken cancellationToken = default) =>
+        RunAsync(FunctionCatalog.Sweeper, input, SweepCoreAsync, cancellationToken);
 
-    private Task<Stream> RunAsync(string handler, Stream input, Func<Stream, CancellationToken, Task<object>> body) =>
-        HandlerInvocation.RunAsync(handler, input, _settings, _timeProvider, _logger, body);
+    private Task<Stream> RunAsync(string function, Stream input, Func<Stream, CancellationToken, Task<object>> body, CancellationToken cancellationToken) =>
+        HandlerInvocation.RunAsync(function, input, _logger, body, cancellationToken);
 
     private async Task<object> HandleCoreAsync(Stream input, CancellationToken cancellationToken)
     {

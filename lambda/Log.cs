@@ -38,8 +38,8 @@ internal static partial class Log
     [LoggerMessage(41, LogLevel.Error, "Invocation of {Handler} rejected its input: {Message}")]
     public static partial void InvalidInput(ILogger logger, string handler, string message);
 
-    [LoggerMessage(42, LogLevel.Error, "Invocation of {Handler} ran out of its {BudgetSeconds:F0} s budget (INVOCATION_BUDGET_SECONDS); every step repeats safely, so the retry finishes the work")]
-    public static partial void BudgetExhausted(ILogger logger, string handler, double budgetSeconds);
+    [LoggerMessage(42, LogLevel.Error, "Invocation of {Handler} ran out of time before its deadline; every step repeats safely, so the retry finishes the work")]
+    public static partial void OutOfTime(ILogger logger, string handler);
 
     [LoggerMessage(40, LogLevel.Error, "Invocation of {Handler} failed: {Message}")]
     public static partial void InvocationFailed(ILogger logger, string handler, string message, Exception exception);
