@@ -30,6 +30,11 @@ internal static class ValidatorApp
             .AddFilter("KpiPipeline", LogLevel.Information)
             // Logs go to stderr: stdout carries only the JSON result.
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        if (command is HelpCommand)
+        {
+            await stdout.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+            return Valid;
+        }
         return command switch
         {
             ValidateCommand validate => await ValidateAsync(validate, stdout, stderr, loggerFactory, clock ?? TimeProvider.System, storeFactory, cancellationToken).ConfigureAwait(false),
@@ -47,6 +52,10 @@ internal static class ValidatorApp
             options = options with { MaxRejectedFraction = fraction };
         if (command.MaxFileBytes is { } bytes)
             options = options with { MaxFileBytes = bytes };
+        if (command.MaxRejectsRows is { } rejectsRows)
+            options = options with { MaxRejectsRows = rejectsRows };
+        if (command.MaxRejectsBytes is { } rejectsBytes)
+            options = options with { MaxRejectsBytes = rejectsBytes };
         using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
         var store = storeFactory?.Invoke(command)
             ?? (s3 is null ? new LocalObjectStore(command.Lake!) : new S3ObjectStore(s3, command.Bucket!));
