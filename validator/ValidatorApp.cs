@@ -58,7 +58,7 @@ internal static class ValidatorApp
             options = options with { MaxRejectsBytes = rejectsBytes };
         using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
         var store = storeFactory?.Invoke(command)
-            ?? (s3 is null ? new LocalObjectStore(command.Lake!) : new S3ObjectStore(s3, command.Bucket!));
+            ?? (s3 is null ? new LocalObjectStore(command.Lake!, loggers.CreateLogger<LocalObjectStore>()) : new S3ObjectStore(s3, command.Bucket!));
         try
         {
             var result = await new BatchValidator(store, options, clock, logger).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);
@@ -73,7 +73,7 @@ internal static class ValidatorApp
             await stderr.WriteLineAsync($"validator: manifest {e.Location} does not exist").ConfigureAwait(false);
             return Rejected;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or InvalidObjectKeyException)
         {
             await stderr.WriteLineAsync($"validator: {e.Message}").ConfigureAwait(false);
             return Rejected;
@@ -83,11 +83,12 @@ internal static class ValidatorApp
             await stderr.WriteLineAsync("validator: cancelled").ConfigureAwait(false);
             return Failure;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or ObjectNotFoundException)
+        catch (Exception e) when ((InfrastructureFailure.Describe(e) ?? AwsFailures.Describe(e) ?? (e is ObjectNotFoundException ? e.Message : null)) is { } failure)
         {
-            // Infrastructure: the state machine retries. The exception object goes to the log, one line to stderr.
+            // Infrastructure (a file listed in the manifest vanishing mid-run included): the state machine retries.
+            // The exception object goes to the log, one line to stderr.
             ValidatorLog.InfrastructureFailure(logger, e);
-            await stderr.WriteLineAsync($"validator: infrastructure failure: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"validator: infrastructure failure: {failure}").ConfigureAwait(false);
             return Failure;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -94,8 +94,16 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
         var pending = batch;
         for (var attempt = 1; ; attempt++)
         {
-            var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken)
-                .ConfigureAwait(false);
+            BatchWriteItemResponse response;
+            try
+            {
+                response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (ResourceNotFoundException e)
+            {
+                throw TableMissing(string.Join(" or ", pending.Keys.Order(StringComparer.Ordinal)), e);
+            }
             var unprocessed = response.UnprocessedItems;
             if (unprocessed is null || unprocessed.Count == 0 || unprocessed.All(t => t.Value.Count == 0))
                 return;
@@ -164,13 +172,25 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
         var items = new List<Dictionary<string, AttributeValue>>();
         do
         {
-            var response = await dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
+            ScanResponse response;
+            try
+            {
+                response = await dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ResourceNotFoundException e)
+            {
+                throw TableMissing(request.TableName, e);
+            }
             items.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey;
         }
         while (request.ExclusiveStartKey is { Count: > 0 });
         return items;
     }
+
+    /// <summary>DynamoDB's own message ("Requested resource not found") does not say which table.</summary>
+    private static KpiStoreException TableMissing(string table, ResourceNotFoundException e) =>
+        new($"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, or set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names", e);
 
     private static Dictionary<string, AttributeValue> DailyItem(DailyKpi kpi, string computedAt, string batchId) => new()
     {
@@ -205,5 +225,3 @@ public sealed class DynamoDbKpiStore(IAmazonDynamoDB dynamo, KpiTableNames table
 
     private static DateOnly Date(AttributeValue value) => DateOnly.ParseExact(value.S, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
-
-public sealed class KpiStoreException(string message, Exception? inner = null) : Exception(message, inner);
