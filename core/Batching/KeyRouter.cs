@@ -39,7 +39,7 @@ public static class KeyRouter
         if (key.Length == 0 || key.EndsWith('/'))
             return Ignore("a folder marker, not a file");
         // S3 allows any key; a key that would climb out of its folder, or has an empty segment, names no file of the layout.
-        if (key.StartsWith('/') || key.Split('/').Any(segment => segment is "" or "." or ".."))
+        if (ObjectKeys.Problem(key) is not null)
             return Ignore("a key with an empty, '.' or '..' path segment");
         if (key.EndsWith(".partial", StringComparison.Ordinal))
             return Ignore("an unfinished upload (.partial)");
