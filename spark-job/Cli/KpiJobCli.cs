@@ -16,6 +16,7 @@ internal static class KpiJobCli
             KpisCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            SparkCheckCommand.Create(),
         };
         if (UnknownCommand(root, args) is { } unknown)
         {
@@ -50,7 +51,7 @@ internal static class KpiJobCli
     /// <summary>Runs a command's work; expected failures become one line on standard error and an exit code.</summary>
     public static async Task<int> GuardAsync(bool verbose, Func<CommandContext, Task<int>> work)
     {
-        using var context = new CommandContext(verbose);
+        await using var context = new CommandContext(verbose);
         try
         {
             return await work(context).ConfigureAwait(false);

@@ -25,6 +25,16 @@ public sealed class ArgumentErrorTests
     }
 
     [Fact]
+    public async Task Run_EngineFromKpiEngineVariable_IsTheDefaultOfEngine()
+    {
+        // What the Spark task definition sets (infra/PipelineContainers.cs): here without KPI_SPARK_REMOTE.
+        var result = await KpiJobProcess.RunAsync(new Dictionary<string, string> { ["KPI_ENGINE"] = "spark" }, "run", "--lake", ".");
+
+        Assert.Equal("kpi-job: --engine spark needs --spark-remote sc://host:15002/;token=…", result.StandardError.Trim());
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
     public async Task Transform_MissingManifest_OneLineErrorAndExitCode2()
     {
         var lake = Directory.CreateTempSubdirectory("kpi-cli-");
