@@ -10,10 +10,16 @@ WORKDIR /src
 # Restore first, from the project files alone, so source edits reuse the restored layer.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY core/KpiPipeline.Core.csproj core/
+COPY engine/KpiPipeline.Engine.csproj engine/
+COPY adapters/aws/KpiPipeline.Aws.csproj adapters/aws/
+COPY adapters/local/KpiPipeline.Local.csproj adapters/local/
 COPY spark-job/KpiPipeline.SparkJob.csproj spark-job/
 RUN dotnet restore spark-job/KpiPipeline.SparkJob.csproj
 
 COPY core/ core/
+COPY engine/ engine/
+COPY adapters/aws/ adapters/aws/
+COPY adapters/local/ adapters/local/
 COPY spark-job/ spark-job/
 RUN dotnet publish spark-job/KpiPipeline.SparkJob.csproj --configuration Release --no-restore \
     --output /app -p:UseAppHost=false

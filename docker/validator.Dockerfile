@@ -10,10 +10,14 @@ WORKDIR /src
 # Restore first, from the project files alone, so source edits reuse the restored layer.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY core/KpiPipeline.Core.csproj core/
+COPY adapters/aws/KpiPipeline.Aws.csproj adapters/aws/
+COPY adapters/local/KpiPipeline.Local.csproj adapters/local/
 COPY validator/KpiPipeline.Validator.csproj validator/
 RUN dotnet restore validator/KpiPipeline.Validator.csproj
 
 COPY core/ core/
+COPY adapters/aws/ adapters/aws/
+COPY adapters/local/ adapters/local/
 COPY validator/ validator/
 RUN dotnet publish validator/KpiPipeline.Validator.csproj --configuration Release --no-restore \
     --output /app -p:UseAppHost=false

@@ -1,6 +1,7 @@
 // Recompute KPIs for a date range from a C# script (a .NET 10 file-based app):
 //   dotnet run samples/recompute.cs -- .tmp/lake 2024-03-01 2024-03-31
-#:project ../core/KpiPipeline.Core.csproj
+#:project ../engine/KpiPipeline.Engine.csproj
+#:project ../adapters/local/KpiPipeline.Local.csproj
 // File-based apps default to native AOT, whose runtime pack is not needed to run a script.
 #:property PublishAot=false
 

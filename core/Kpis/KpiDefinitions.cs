@@ -75,7 +75,7 @@ public sealed record KpiDefinition(string Name, KpiGrain Grain, Measure Measure,
 /// <summary>
 /// The KPI definitions: the one place the formulas are written. The in-process engine interprets them and
 /// <see cref="Sql.KpiSqlRenderer"/> renders them as SQL for Spark (and SQLite, which proves both agree).
-/// Before any measure, lines are de-duplicated per date by <see cref="OrderLine.LineKey"/>.
+/// Before any measure, lines are de-duplicated per date by the order line key (`OrderLine.LineKey`).
 /// </summary>
 public static class KpiDefinitions
 {

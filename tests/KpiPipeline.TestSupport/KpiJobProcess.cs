@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using KpiPipeline.Orchestration;
 
 namespace KpiPipeline.Testing;
 
@@ -17,7 +16,7 @@ public static class KpiJobProcess
     {
         var root = RepositoryRoot.Find();
         // The spark-job project's own output, with its own dependency graph (a test folder's differs).
-        var command = LocalTools.DotnetCommand(root, "spark-job", "kpi-job");
+        var command = BuiltAssembly.DotnetCommand("spark-job", "kpi-job");
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
         foreach (var argument in command.Skip(1).Concat(arguments))
             start.ArgumentList.Add(argument);

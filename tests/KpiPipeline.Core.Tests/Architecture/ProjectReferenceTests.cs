@@ -1,0 +1,107 @@
+using System.Xml.Linq;
+using KpiPipeline.Testing;
+
+namespace KpiPipeline.Core.Tests.Architecture;
+
+/// <summary>
+/// The reference rules of docs/architecture.md, read from the project files themselves: the domain has no
+/// infrastructure, adapters depend only on the domain, and each deployable carries only what it runs.
+/// </summary>
+public sealed class ProjectReferenceTests
+{
+    private const string Core = "core/KpiPipeline.Core.csproj";
+    private const string Engine = "engine/KpiPipeline.Engine.csproj";
+    private const string Aws = "adapters/aws/KpiPipeline.Aws.csproj";
+    private const string Local = "adapters/local/KpiPipeline.Local.csproj";
+    private const string Lambda = "lambda/KpiPipeline.Lambda.csproj";
+    private const string Validator = "validator/KpiPipeline.Validator.csproj";
+    private const string SparkJob = "spark-job/KpiPipeline.SparkJob.csproj";
+
+    /// <summary>Every project another may reference, and the projects each of them may reference.</summary>
+    public static TheoryData<string, string[]> AllowedProjectReferences => new()
+    {
+        { Core, [] },
+        { Engine, [Core] },
+        { Aws, [Core] },
+        { Local, [Core] },
+        { Lambda, [Core, Aws] },
+        { Validator, [Core, Aws, Local] },
+    };
+
+    /// <summary>Packages that mean infrastructure, tooling or a user interface, by the projects that must not carry them.</summary>
+    public static TheoryData<string, string[]> ForbiddenPackages => new()
+    {
+        { Core, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
+        { Engine, ["AWSSDK.", "Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "DuckDB", "Grpc"] },
+        { Aws, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { Local, ["AWSSDK.", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { Lambda, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
+        { Validator, ["Spectre.Console", "DuckDB", "Grpc"] },
+        { SparkJob, ["DuckDB"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(AllowedProjectReferences))]
+    public void Project_ReferencesOnlyItsAllowedProjects(string project, string[] allowed)
+    {
+        var referenced = ProjectReferences(project);
+
+        Assert.Empty(referenced.Except(allowed));
+    }
+
+    [Theory]
+    [MemberData(nameof(ForbiddenPackages))]
+    public void Project_CarriesNoForbiddenPackage(string project, string[] forbiddenPrefixes)
+    {
+        // Transitively too: what a referenced project carries ends up in this one's output.
+        var packages = Closure(project).SelectMany(PackageReferences).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        Assert.DoesNotContain(packages, package => forbiddenPrefixes.Any(prefix => package.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public void ProductionProjects_NeverReferenceTestProjects()
+    {
+        var root = RepositoryRoot.Find();
+        var production = Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
+            .Where(path => !path.StartsWith("tests/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal) && !path.Contains("/obj/", StringComparison.Ordinal) && !path.StartsWith("node_modules/", StringComparison.Ordinal));
+
+        Assert.All(production, project => Assert.DoesNotContain(ProjectReferences(project), reference => reference.StartsWith("tests/", StringComparison.Ordinal)));
+    }
+
+    private static IEnumerable<string> Closure(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.TryPop(out var next))
+        {
+            if (seen.Add(next))
+            {
+                foreach (var reference in ProjectReferences(next))
+                    pending.Push(reference);
+            }
+        }
+        return seen;
+    }
+
+    /// <summary>Referenced projects as paths relative to the repository root.</summary>
+    private static IReadOnlyList<string> ProjectReferences(string project)
+    {
+        var root = RepositoryRoot.Find();
+        var folder = Path.GetDirectoryName(Path.Combine(root, project))!;
+        return Items(project, "ProjectReference")
+            .Select(include => Path.GetRelativePath(root, Path.GetFullPath(Path.Combine(folder, include))).Replace('\\', '/'))
+            .ToList();
+    }
+
+    private static IEnumerable<string> PackageReferences(string project) => Items(project, "PackageReference");
+
+    private static IEnumerable<string> Items(string project, string itemName)
+    {
+        var document = XDocument.Load(Path.Combine(RepositoryRoot.Find(), project));
+        return document.Descendants(itemName)
+            .Select(item => (string?)item.Attribute("Include"))
+            .OfType<string>();
+    }
+}
