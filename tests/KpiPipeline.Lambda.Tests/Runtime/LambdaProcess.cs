@@ -5,7 +5,7 @@ using KpiPipeline.Testing;
 namespace KpiPipeline.Lambda.Tests.Runtime;
 
 /// <summary>
-/// <c>dotnet KpiPipeline.Lambda.dll</c> from the publish folder as Lambda starts it: no arguments, configured
+/// <c>dotnet exec KpiPipeline.Lambda.dll</c> from the publish folder, as the managed runtime starts an executable assembly: no arguments, configured
 /// only by environment variables (<c>AWS_LAMBDA_RUNTIME_API</c>, <c>KPI_FUNCTION</c>, the function's own).
 /// Its output is collected as it comes; disposing kills it if it is still running.
 /// </summary>
@@ -41,6 +41,8 @@ internal sealed class LambdaProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
+        // What the managed runtime's bootstrap runs for an executable-assembly handler.
+        startInfo.ArgumentList.Add("exec");
         startInfo.ArgumentList.Add(Path.Combine(directory, PublishedLambda.EntryAssembly));
         foreach (var name in startInfo.Environment.Keys.Where(IsLambdaVariable).ToList())
             startInfo.Environment.Remove(name);
