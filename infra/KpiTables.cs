@@ -10,10 +10,25 @@ public sealed class KpiTables : Construct
     public KpiTables(Construct scope, string id)
         : base(scope, id)
     {
-        Daily = new Table(this, "DailyKpis", TableDefaults.With(TableDefaults.StringKey("date_key")));
-        Category = new Table(this, "CategoryKpis",
+        var daily = new Table(this, "DailyKpis", TableDefaults.With(TableDefaults.StringKey("date_key")));
+        var category = new Table(this, "CategoryKpis",
             TableDefaults.With(TableDefaults.StringKey("category"), TableDefaults.StringKey("date_key")));
+        foreach (var table in new[] { daily, category })
+        {
+            table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+            {
+                IndexName = ByMonthIndex,
+                PartitionKey = TableDefaults.StringKey("month"),
+                SortKey = TableDefaults.StringKey("date_key"),
+                ProjectionType = ProjectionType.ALL,
+            });
+        }
+        Daily = daily;
+        Category = category;
     }
+
+    /// <summary>Date-range reads are a Query per month on this index (adapters/aws PipelineTables).</summary>
+    public const string ByMonthIndex = "by_month";
 
     public ITable Daily { get; }
 
@@ -27,12 +42,26 @@ public sealed class KpiTables : Construct
     };
 
     /// <summary>
-    /// The KPI job replaces a date's rows with BatchWriteItem (puts, and deletes of rows the date no longer has,
-    /// which it finds with a filtered Scan: the category table is keyed by category first).
+    /// The KPI job replaces a date's rows by key: it reads the dates' daily items (their category lists) with
+    /// BatchGetItem, then puts and deletes with BatchWriteItem. No Scan, no Query.
     /// </summary>
     public void GrantWrite(IGrantable grantee)
     {
-        TableDefaults.Grant(grantee, Daily, "BatchWriteItem", "PutItem", "Scan");
-        TableDefaults.Grant(grantee, Category, "BatchWriteItem", "PutItem", "Scan");
+        TableDefaults.Grant(grantee, Daily, "BatchGetItem", "BatchWriteItem", "PutItem");
+        TableDefaults.Grant(grantee, Category, "BatchWriteItem", "PutItem");
+    }
+
+    /// <summary>Readers of date ranges: by key and by Query on the month index.</summary>
+    public void GrantReadByKey(IGrantable grantee)
+    {
+        foreach (var table in new[] { Daily, Category })
+        {
+            Amazon.CDK.AWS.IAM.Grant.AddToPrincipal(new GrantOnPrincipalOptions
+            {
+                Grantee = grantee,
+                Actions = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
+                ResourceArns = [table.TableArn, $"{table.TableArn}/index/{ByMonthIndex}"],
+            });
+        }
     }
 }

@@ -1,8 +1,8 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
+using KpiPipeline.Batching;
 using KpiPipeline.Lake;
-using KpiPipeline.Lambda.Execution;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -26,7 +26,7 @@ internal sealed class LambdaRuntime
             DynamoDb = AwsClients.CreateDynamoDb();
             Starter = Settings.StateMachineArn is { } arn ? StepFunctionsStarter.Create(arn) : new UnconfiguredExecutionStarter();
         }
-        catch (AmazonClientException e)
+        catch (Exception e) when (e is AmazonClientException or InvalidOperationException)
         {
             // Only happens outside Lambda (which always sets the region and credentials): say what to set.
             throw new ConfigurationException($"AWS is not configured: {e.Message} (set AWS_REGION and credentials, and AWS_ENDPOINT_URL_* for local emulators).");

@@ -6,7 +6,7 @@ namespace KpiPipeline.Kpis;
 
 /// <summary>
 /// The curated order lines: one Apache Parquet object per date and batch
-/// (<c>curated/order_lines/date=YYYY-MM-DD/batch=B.parquet</c>, the contract in docs/architecture.md), readable
+/// (<c>curated/order_lines/date=YYYY-MM-DD/batch=B/lines.parquet</c>, the contract in docs/architecture.md), readable
 /// as-is by Spark, DuckDB and Athena. The date column is called <c>order_date</c> because engines infer a
 /// <c>date</c> column from the <c>date=…</c> folder. The previous version's CSV objects are still read.
 /// </summary>

@@ -2,7 +2,7 @@ namespace KpiPipeline.Kpis;
 
 /// <summary>
 /// One joined, typed order line: the unit the KPIs are computed from, stored under
-/// <c>curated/order_lines/date=…/batch=….parquet</c>.
+/// <c>curated/order_lines/date=…/batch=…/lines.parquet</c>.
 /// </summary>
 /// <param name="Date">The KPI date: the UTC date of the order's <c>created_at</c>.</param>
 /// <param name="BatchId">The batch that produced the line; when the same line reaches a date from several batches, the newest batch's copy counts.</param>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
 using KpiPipeline.Infra.Tests.Support;
+using KpiPipeline.Stores;
 
 namespace KpiPipeline.Infra.Tests;
 
@@ -96,8 +97,38 @@ public sealed class TableTests(SynthesizedStack sut)
 
         Assert.Equal(new[] { category, daily }, dynamoStatements
             .SelectMany(statement => statement.Resources.Select(TemplateJson.ReferencedLogicalId)).Order());
-        Assert.All(dynamoStatements, statement =>
-            Assert.Equal(new[] { "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Scan" }, statement.Actions));
+        // By key only: the write path never scans or queries.
+        Assert.DoesNotContain(dynamoStatements.SelectMany(statement => statement.Actions), action => action is "dynamodb:Scan" or "dynamodb:Query");
+        Assert.All(dynamoStatements, statement => Assert.Contains("dynamodb:BatchWriteItem", statement.Actions));
+    }
+
+    public static TheoryData<string, string> KpiTablesWithTheirLayout => new()
+    {
+        { OutputNames.DailyKpisTableName, nameof(PipelineTables.DailyKpis) },
+        { OutputNames.CategoryKpisTableName, nameof(PipelineTables.CategoryKpis) },
+    };
+
+    [Theory]
+    [MemberData(nameof(KpiTablesWithTheirLayout))]
+    public void KpiTable_Synthesized_HasTheIndexesTheStoreQueries(string output, string layoutName)
+    {
+        var layout = layoutName == nameof(PipelineTables.DailyKpis) ? PipelineTables.DailyKpis : PipelineTables.CategoryKpis;
+        var table = sut.Json.ResourceOfOutput(output);
+
+        var indexes = table.Properties["GlobalSecondaryIndexes"]!.AsArray()
+            .Select(index => (
+                Name: (string)index!["IndexName"]!,
+                Keys: index["KeySchema"]!.AsArray().Select(key => ((string)key!["AttributeName"]!, (string)key["KeyType"]!)).ToList(),
+                Projection: (string)index["Projection"]!["ProjectionType"]!))
+            .ToList();
+
+        Assert.Equal(layout.Indexes.Count, indexes.Count);
+        Assert.All(layout.Indexes, expected =>
+        {
+            var index = Assert.Single(indexes, index => index.Name == expected.Name);
+            Assert.Equal([(expected.HashKey, "HASH"), (expected.RangeKey!, "RANGE")], index.Keys);
+            Assert.Equal("ALL", index.Projection);
+        });
     }
 
     private string TaskRoleOf(string containerName) =>

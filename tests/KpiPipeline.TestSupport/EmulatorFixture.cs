@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using KpiPipeline.Stores;
 using Xunit;
 
 namespace KpiPipeline.Testing;
@@ -157,20 +158,19 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     /// <summary>A <c>BatchFileTracker</c> table (<c>BatchId</c> S) under a new name.</summary>
     public Task<string> CreateTrackerTableAsync(CancellationToken cancellationToken = default) =>
-        CreateTableAsync("tracker", KpiTableKeys.TrackerHashKey, null, cancellationToken);
+        CreateTableAsync("tracker", PipelineTables.BatchFileTracker, cancellationToken);
 
     /// <summary>A <c>BatchDateLocks</c> table (<c>LockId</c> S) under a new name.</summary>
     public Task<string> CreateLockTableAsync(CancellationToken cancellationToken = default) =>
-        CreateTableAsync("locks", KpiTableKeys.LockHashKey, null, cancellationToken);
+        CreateTableAsync("locks", PipelineTables.BatchDateLocks, cancellationToken);
 
-    /// <summary>A <c>DailyKPIs</c> table (<c>date_key</c> S) under a new name.</summary>
+    /// <summary>A <c>DailyKPIs</c> table (<c>date_key</c> S, month index) under a new name.</summary>
     public Task<string> CreateDailyKpisTableAsync(CancellationToken cancellationToken = default) =>
-        CreateTableAsync("daily-kpis", KpiTableKeys.DailyKpisHashKey, null, cancellationToken);
+        CreateTableAsync("daily-kpis", PipelineTables.DailyKpis, cancellationToken);
 
-    /// <summary>A <c>CategoryKPIs</c> table (<c>category</c> S, range <c>date_key</c> S) under a new name.</summary>
+    /// <summary>A <c>CategoryKPIs</c> table (<c>category</c> S, range <c>date_key</c> S, month index) under a new name.</summary>
     public Task<string> CreateCategoryKpisTableAsync(CancellationToken cancellationToken = default) =>
-        CreateTableAsync(
-            "category-kpis", KpiTableKeys.CategoryKpisHashKey, KpiTableKeys.CategoryKpisRangeKey, cancellationToken);
+        CreateTableAsync("category-kpis", PipelineTables.CategoryKpis, cancellationToken);
 
     /// <summary>All four tables under new names.</summary>
     public async Task<KpiTableNames> CreateKpiTablesAsync(CancellationToken cancellationToken = default)
@@ -183,28 +183,11 @@ public sealed class EmulatorFixture : IAsyncLifetime
         return new KpiTableNames(await tracker, await locks, await daily, await category);
     }
 
-    private async Task<string> CreateTableAsync(
-        string prefix,
-        string hashKey,
-        string? rangeKey,
-        CancellationToken cancellationToken)
+    private async Task<string> CreateTableAsync(string prefix, DynamoDbTableLayout layout, CancellationToken cancellationToken)
     {
         var name = NewName(prefix);
-        var request = new CreateTableRequest
-        {
-            TableName = name,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new AttributeDefinition(hashKey, ScalarAttributeType.S)],
-            KeySchema = [new KeySchemaElement(hashKey, KeyType.HASH)],
-        };
-        if (rangeKey is not null)
-        {
-            request.AttributeDefinitions.Add(new AttributeDefinition(rangeKey, ScalarAttributeType.S));
-            request.KeySchema.Add(new KeySchemaElement(rangeKey, KeyType.RANGE));
-        }
-
         using var dynamoDb = CreateDynamoDbClient();
-        await dynamoDb.CreateTableAsync(request, cancellationToken);
+        await dynamoDb.CreateTableAsync(layout.ToCreateTableRequest(name), cancellationToken);
         await WaitUntilActiveAsync(dynamoDb, name, cancellationToken);
         return name;
     }
@@ -253,16 +236,6 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     private static InvalidOperationException NotStarted() =>
         new("The emulators are not running: use EmulatorFixture through xunit (IAsyncLifetime), which starts them.");
-}
-
-/// <summary>The key attribute names of the project's DynamoDB tables (docs/architecture.md).</summary>
-public static class KpiTableKeys
-{
-    public const string TrackerHashKey = "BatchId";
-    public const string LockHashKey = "LockId";
-    public const string DailyKpisHashKey = "date_key";
-    public const string CategoryKpisHashKey = "category";
-    public const string CategoryKpisRangeKey = "date_key";
 }
 
 /// <summary>The unique names of one set of the project's tables.</summary>

@@ -126,7 +126,7 @@ internal sealed class LocalPipeline : IDisposable
         var item = await DynamoDb.GetItemAsync(new GetItemRequest
         {
             TableName = Tables.Locks,
-            Key = new() { [KpiTableKeys.LockHashKey] = new AttributeValue { S = batchId } },
+            Key = new() { [PipelineTables.BatchDateLocks.HashKey] = new AttributeValue { S = batchId } },
             ConsistentRead = true,
         });
         return item.Item is { Count: > 0 };

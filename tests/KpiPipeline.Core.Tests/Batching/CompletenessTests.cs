@@ -1,6 +1,6 @@
-using KpiPipeline.Lambda.Tracking;
+using KpiPipeline.Batching;
 
-namespace KpiPipeline.Lambda.Tests.Tracking;
+namespace KpiPipeline.Core.Tests.Batching;
 
 public sealed class CompletenessTests
 {

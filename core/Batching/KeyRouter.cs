@@ -1,9 +1,9 @@
 using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
 
-namespace KpiPipeline.Lambda.Routing;
+namespace KpiPipeline.Batching;
 
-internal enum RouteKind
+public enum RouteKind
 {
     /// <summary><c>raw/products/products.csv</c>: master data every batch needs.</summary>
     Products,
@@ -18,13 +18,16 @@ internal enum RouteKind
 }
 
 /// <param name="Undated">The file sat directly under <c>raw/orders/</c> or <c>raw/order_items/</c> and was given the upload's UTC date.</param>
-internal sealed record Route(RouteKind Kind, Dataset? Dataset = null, DateOnly? BatchDate = null, bool Undated = false, string? Reason = null)
+public sealed record Route(RouteKind Kind, Dataset? Dataset = null, DateOnly? BatchDate = null, bool Undated = false, string? Reason = null)
 {
     public string? BatchId => BatchDate is { } date ? LakeLayout.FormatDate(date) : null;
 }
 
-/// <summary>Where an uploaded key belongs (issue 4, "Routing"); the one place these rules live.</summary>
-internal static class KeyRouter
+/// <summary>
+/// Where an uploaded key belongs (lambda/README.md, "Routing"); the one place these rules live, for the
+/// Lambda's S3 events and the local run's deliveries alike.
+/// </summary>
+public static class KeyRouter
 {
     private const string ExpectedFilesPrefix = "raw/batches/";
     private const string ExpectedFilesName = "_manifest.json";
@@ -32,14 +35,20 @@ internal static class KeyRouter
     /// <param name="uploadDate">The UTC date of the upload: the batch of a file that names none.</param>
     public static Route Route(string key, DateOnly uploadDate)
     {
+        ArgumentNullException.ThrowIfNull(key);
         if (key.Length == 0 || key.EndsWith('/'))
             return Ignore("a folder marker, not a file");
+        // S3 allows any key; a key that would climb out of its folder, or has an empty segment, names no file of the layout.
+        if (key.StartsWith('/') || key.Split('/').Any(segment => segment is "" or "." or ".."))
+            return Ignore("a key with an empty, '.' or '..' path segment");
+        if (key.EndsWith(".partial", StringComparison.Ordinal))
+            return Ignore("an unfinished upload (.partial)");
         if (key.StartsWith(ExpectedFilesPrefix, StringComparison.Ordinal))
             return RouteExpectedFiles(key);
         if (!key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             return Ignore("not a CSV file");
         if (!LakeLayout.TryParse(key, out var file) || file.Stage != Stage.Raw)
-            return Ignore("not under raw/products/, raw/orders/ or raw/order_items/ in the lake layout");
+            return Ignore("not under raw/products/, raw/orders/YYYY-MM-DD/ or raw/order_items/YYYY-MM-DD/ in the lake layout");
         if (file.Dataset == Dataset.Products)
         {
             return key == LakeLayout.ProductsKey

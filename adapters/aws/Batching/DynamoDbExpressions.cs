@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2.Model;
 
-namespace KpiPipeline.Lambda.Tracking;
+namespace KpiPipeline.Batching;
 
 /// <summary>
 /// Builds DynamoDB expressions where every attribute name is written <c>#name</c>: several of ours
 /// (<c>status</c>, <c>owner</c>, …) are reserved words, so all go through ExpressionAttributeNames.
 /// </summary>
-internal static partial class Expressions
+public static partial class DynamoDbExpressions
 {
     public static Dictionary<string, string> NamesIn(params string?[] expressions)
     {

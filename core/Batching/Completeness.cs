@@ -1,27 +1,28 @@
 using KpiPipeline.Lake;
 
-namespace KpiPipeline.Lambda.Tracking;
+namespace KpiPipeline.Batching;
 
 /// <param name="IsReady">The batch may run now.</param>
 /// <param name="DefaultRuleMet">Products and at least one file of each kind: what a stale batch with an expected-files list needs to be released anyway.</param>
 /// <param name="Status">The waiting status to report when not ready.</param>
 /// <param name="Reason">Why it is (not) ready, for the log and <c>status_reason</c>.</param>
-internal sealed record Readiness(bool IsReady, bool DefaultRuleMet, string Status, string Reason, IReadOnlyList<string> MissingExpected);
+public sealed record Readiness(bool IsReady, bool DefaultRuleMet, string Status, string Reason, IReadOnlyList<string> MissingExpected);
 
-/// <summary>When a daily batch is complete (issue 4, "Completeness").</summary>
-internal static class Completeness
+/// <summary>When a daily batch is complete (lambda/README.md, "Expected-files list").</summary>
+public static class Completeness
 {
     private const int ListedInReason = 5;
 
     /// <param name="productsKey">The products master data key when it has arrived.</param>
     public static Readiness Evaluate(BatchState state, string? productsKey)
     {
+        ArgumentNullException.ThrowIfNull(state);
         var hasDaily = state.OrdersKeys.Count > 0 && state.OrderItemsKeys.Count > 0;
         var defaultRuleMet = productsKey is not null && hasDaily;
         if (state.HasExpectedFiles)
         {
-            var missing = (state.ExpectedOrdersKeys ?? new HashSet<string>()).Where(k => !state.OrdersKeys.Contains(k))
-                .Concat((state.ExpectedOrderItemsKeys ?? new HashSet<string>()).Where(k => !state.OrderItemsKeys.Contains(k)))
+            var missing = (state.ExpectedOrdersKeys ?? BatchState.NoKeys).Where(k => !state.OrdersKeys.Contains(k))
+                .Concat((state.ExpectedOrderItemsKeys ?? BatchState.NoKeys).Where(k => !state.OrderItemsKeys.Contains(k)))
                 .Order(StringComparer.Ordinal)
                 .ToList();
             if (missing.Count > 0)

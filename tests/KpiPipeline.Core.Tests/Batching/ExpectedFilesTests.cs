@@ -1,8 +1,6 @@
-using KpiPipeline.Lambda.Events;
-using KpiPipeline.Lambda.Tests.Infrastructure;
-using KpiPipeline.Lambda.Tracking;
+using KpiPipeline.Batching;
 
-namespace KpiPipeline.Lambda.Tests.Tracking;
+namespace KpiPipeline.Core.Tests.Batching;
 
 public sealed class ExpectedFilesTests
 {
@@ -11,7 +9,7 @@ public sealed class ExpectedFilesTests
     [Fact]
     public async Task ParseAsync_NamesAndFullKeys_ResolvedToRawKeys()
     {
-        var expected = await ExpectedFiles.ParseAsync(S3Events.Text("""
+        var expected = await ExpectedFiles.ParseAsync(Json("""
             {"batch_id": "2024-01-01", "orders_keys": ["part-0000.csv", "raw/orders/2024-01-01/part-0001.csv"], "order_items_keys": ["part-0000.csv"]}
             """), Batch, CancellationToken.None);
 
@@ -22,8 +20,8 @@ public sealed class ExpectedFilesTests
     [Fact]
     public async Task Hash_SameFilesInAnotherOrder_Equal()
     {
-        var first = await ExpectedFiles.ParseAsync(S3Events.Text("""{"orders_keys": ["a.csv", "b.csv"], "order_items_keys": ["c.csv"]}"""), Batch, CancellationToken.None);
-        var second = await ExpectedFiles.ParseAsync(S3Events.Text("""{"orders_keys": ["b.csv", "a.csv"], "order_items_keys": ["c.csv"]}"""), Batch, CancellationToken.None);
+        var first = await ExpectedFiles.ParseAsync(Json("""{"orders_keys": ["a.csv", "b.csv"], "order_items_keys": ["c.csv"]}"""), Batch, CancellationToken.None);
+        var second = await ExpectedFiles.ParseAsync(Json("""{"orders_keys": ["b.csv", "a.csv"], "order_items_keys": ["c.csv"]}"""), Batch, CancellationToken.None);
 
         Assert.Equal(first.Hash, second.Hash);
     }
@@ -37,8 +35,10 @@ public sealed class ExpectedFilesTests
     [InlineData("""{"orders_keys": ["a.txt"], "order_items_keys": ["b.csv"]}""", "orders_keys[0] 'a.txt' is not a CSV file of raw/orders/2024-01-01/")]
     public async Task ParseAsync_Invalid_MessageNamesTheProblem(string json, string expected)
     {
-        var error = await Assert.ThrowsAsync<InvalidEventException>(() => ExpectedFiles.ParseAsync(S3Events.Text(json), Batch, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidExpectedFilesException>(() => ExpectedFiles.ParseAsync(Json(json), Batch, CancellationToken.None));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
+
+    private static MemoryStream Json(string text) => new(System.Text.Encoding.UTF8.GetBytes(text));
 }

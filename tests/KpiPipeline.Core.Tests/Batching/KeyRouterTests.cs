@@ -1,7 +1,7 @@
+using KpiPipeline.Batching;
 using KpiPipeline.Contracts;
-using KpiPipeline.Lambda.Routing;
 
-namespace KpiPipeline.Lambda.Tests.Routing;
+namespace KpiPipeline.Core.Tests.Batching;
 
 public sealed class KeyRouterTests
 {
@@ -32,6 +32,11 @@ public sealed class KeyRouterTests
         { "validated/orders/2024-01-01/part-0000.csv", "Ignored", null, null, false },
         { "batches/2024-01-01/v0001.json", "Ignored", null, null, false },
         { "orders/2024-01-01/part-0000.csv", "Ignored", null, null, false },
+        { "raw/orders/2024-01-01/../2024-01-02/part-0000.csv", "Ignored", null, null, false },
+        { "raw/orders/2024-01-01//part-0000.csv", "Ignored", null, null, false },
+        { "/raw/orders/2024-01-01/part-0000.csv", "Ignored", null, null, false },
+        { "raw/orders/2024-01-01/part-0000.csv.3f2a.partial", "Ignored", null, null, false },
+        { "raw/orders/2024-01-01/v1..2.csv", "DailyFile", "Orders", "2024-01-01", false },
     };
 
     [Theory]
@@ -53,6 +58,9 @@ public sealed class KeyRouterTests
         Assert.Equal("a folder marker, not a file", KeyRouter.Route("raw/orders/2024-01-01/", UploadDate).Reason);
         Assert.Equal("not a CSV file", KeyRouter.Route("raw/orders/2024-01-01/x.parquet", UploadDate).Reason);
         Assert.Contains("raw/products/products.csv only", KeyRouter.Route("raw/products/other.csv", UploadDate).Reason, StringComparison.Ordinal);
+        Assert.Equal("a key with an empty, '.' or '..' path segment", KeyRouter.Route("raw/orders/../orders/2024-01-01/x.csv", UploadDate).Reason);
+        Assert.Equal("an unfinished upload (.partial)", KeyRouter.Route("raw/orders/2024-01-01/x.csv.1.partial", UploadDate).Reason);
+        Assert.Contains("raw/orders/YYYY-MM-DD/", KeyRouter.Route("raw/orders/march/x.csv", UploadDate).Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,19 +1,18 @@
 using System.Text.Json.Serialization;
 using KpiPipeline.Lake;
-using KpiPipeline.Lambda.Execution;
 using Microsoft.Extensions.Logging;
 
-namespace KpiPipeline.Lambda.Tracking;
+namespace KpiPipeline.Batching;
 
-/// <summary>What happened to one batch in one invocation: the output's <c>batches</c> entries.</summary>
-internal sealed record BatchOutcome(
+/// <summary>What happened to one batch in one evaluation: the Lambda output's <c>batches</c> entries.</summary>
+public sealed record BatchDecision(
     [property: JsonPropertyName("batch_id")] string BatchId,
     [property: JsonPropertyName("decision")] string Decision,
     [property: JsonPropertyName("version")] int? Version = null,
     [property: JsonPropertyName("execution_name")] string? ExecutionName = null,
     [property: JsonPropertyName("reason")] string? Reason = null);
 
-internal static class Decisions
+public static class Decisions
 {
     public const string Started = "started";
     public const string Restarted = "restarted";
@@ -30,10 +29,15 @@ internal static class Decisions
 /// Decides what a batch needs and does it: finish an unstarted claim, claim and start a ready batch,
 /// report a waiting or stale one. Safe to run for the same batch from any number of invocations at
 /// once: the tracker's conditions let exactly one claim a revision, and the deterministic execution
-/// name makes a repeated start of a claim a no-op.
+/// name makes a repeated start of a claim a no-op. The Lambda runs it on S3 events and on its schedule;
+/// the local <c>run</c> on the objects it finds under <c>raw/</c>.
 /// </summary>
-internal sealed class BatchCoordinator(
-    BatchFileTracker tracker,
+/// <param name="claimOrphanedAfter">
+/// How old an unstarted claim must be before another caller starts it: the claimer's longest possible
+/// life (the Lambda's invocation budget); zero where no other claimer can be alive (a run holding its lake).
+/// </param>
+public sealed class BatchCoordinator(
+    IBatchTracker tracker,
     Func<string, IObjectStore> storeForBucket,
     IExecutionStarter starter,
     TimeProvider timeProvider,
@@ -42,9 +46,9 @@ internal sealed class BatchCoordinator(
 {
     /// <param name="productsKey">The products master data key when it has arrived.</param>
     /// <param name="staleAfter">Set by the sweeper: report (or release) batches quiet for this long.</param>
-    public async Task<IReadOnlyList<BatchOutcome>> EvaluateAsync(BatchState state, string? productsKey, TimeSpan? staleAfter, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BatchDecision>> EvaluateAsync(BatchState state, string? productsKey, TimeSpan? staleAfter, CancellationToken cancellationToken)
     {
-        var outcomes = new List<BatchOutcome>();
+        var outcomes = new List<BatchDecision>();
         if (state.HasUnstartedClaim)
         {
             // A claim whose start was never recorded: its claimer is still starting it, or it died. Starting
@@ -55,7 +59,7 @@ internal sealed class BatchCoordinator(
             if (age < claimOrphanedAfter)
             {
                 Log.StartInProgress(logger, state.BatchId, state.Version, age.TotalSeconds);
-                outcomes.Add(new BatchOutcome(state.BatchId, Decisions.StartInProgress, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version)));
+                outcomes.Add(new BatchDecision(state.BatchId, Decisions.StartInProgress, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version)));
             }
             else
             {
@@ -68,7 +72,7 @@ internal sealed class BatchCoordinator(
             if (outcomes.Count == 0)
             {
                 Log.BatchUpToDate(logger, state.BatchId, state.Version);
-                outcomes.Add(new BatchOutcome(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version)));
+                outcomes.Add(new BatchDecision(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version)));
             }
             return outcomes;
         }
@@ -87,15 +91,16 @@ internal sealed class BatchCoordinator(
             }
         }
 
-        if (readiness.IsReady && state.Version > 0 && state.OrdersKeys.SetEquals(state.ClaimedOrdersKeys) && state.OrderItemsKeys.SetEquals(state.ClaimedOrderItemsKeys))
+        if (readiness.IsReady && state.Version > 0 && state.FilesRevision == state.ClaimedFilesRevision
+            && state.OrdersKeys.SetEquals(state.ClaimedOrdersKeys) && state.OrderItemsKeys.SetEquals(state.ClaimedOrderItemsKeys))
         {
-            // Only the expected-files list changed, and the latest version already has every file: running
-            // the same files again would change nothing.
+            // Only the expected-files list changed (no file arrived, none was uploaded again, no re-run was asked
+            // for), and the latest version already has every file: running the same files again would change nothing.
             var acknowledged = await tracker.TryAcknowledgeAsync(state, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             Log.NothingNewToRun(logger, state.BatchId, state.Version, acknowledged);
             outcomes.Add(acknowledged
-                ? new BatchOutcome(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version), "the latest version already has every file")
-                : new BatchOutcome(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded"));
+                ? new BatchDecision(state.BatchId, Decisions.UpToDate, state.Version, BatchExecutionInput.NameFor(state.BatchId, state.Version), "the latest version already has every file")
+                : new BatchDecision(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded"));
             return outcomes;
         }
 
@@ -121,7 +126,7 @@ internal sealed class BatchCoordinator(
             Log.BatchStale(logger, state.BatchId, quiet.TotalMinutes, readiness.Reason);
             if (state.Status != BatchStatus.Stale || state.StatusReason != readiness.Reason)
                 await tracker.TrySetStatusAsync(state, BatchStatus.Stale, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
-            outcomes.Add(new BatchOutcome(state.BatchId, Decisions.Stale, Reason: readiness.Reason));
+            outcomes.Add(new BatchDecision(state.BatchId, Decisions.Stale, Reason: readiness.Reason));
             return outcomes;
         }
 
@@ -131,7 +136,7 @@ internal sealed class BatchCoordinator(
             Log.BatchWaiting(logger, state.BatchId, state.Revision, readiness.Status, readiness.Reason);
         if (state.Status != readiness.Status || state.StatusReason != readiness.Reason)
             await tracker.TrySetStatusAsync(state, readiness.Status, readiness.Reason, productsKey, now, cancellationToken).ConfigureAwait(false);
-        outcomes.Add(new BatchOutcome(state.BatchId, Decisions.Waiting, Reason: readiness.Reason));
+        outcomes.Add(new BatchDecision(state.BatchId, Decisions.Waiting, Reason: readiness.Reason));
         return outcomes;
     }
 
@@ -144,7 +149,7 @@ internal sealed class BatchCoordinator(
         return state;
     }
 
-    private async Task<BatchOutcome> ClaimAndStartAsync(BatchState state, string productsKey, string decision, CancellationToken cancellationToken)
+    private async Task<BatchDecision> ClaimAndStartAsync(BatchState state, string productsKey, string decision, CancellationToken cancellationToken)
     {
         var version = state.Version + 1;
         var claimed = await tracker.TryClaimAsync(
@@ -152,7 +157,7 @@ internal sealed class BatchCoordinator(
         if (claimed is null)
         {
             Log.ClaimLost(logger, state.BatchId, state.Revision);
-            return new BatchOutcome(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded");
+            return new BatchDecision(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded");
         }
         Log.BatchClaimed(logger, claimed.BatchId, claimed.Version, claimed.ClaimedRevision, claimed.ClaimedOrdersKeys.Count, claimed.ClaimedOrderItemsKeys.Count);
         return await StartClaimedAsync(claimed, decision, cancellationToken).ConfigureAwait(false);
@@ -163,7 +168,7 @@ internal sealed class BatchCoordinator(
     /// repeats safely: the manifest's content comes from the claim's snapshot, and the execution name
     /// from the batch and version.
     /// </summary>
-    private async Task<BatchOutcome> StartClaimedAsync(BatchState claimed, string decision, CancellationToken cancellationToken)
+    private async Task<BatchDecision> StartClaimedAsync(BatchState claimed, string decision, CancellationToken cancellationToken)
     {
         var bucket = claimed.Bucket ?? throw new InvalidDataException($"Tracker item {claimed.BatchId} has no bucket.");
         var store = storeForBucket(bucket);
@@ -184,7 +189,7 @@ internal sealed class BatchCoordinator(
         else
             Log.ExecutionStarted(logger, claimed.BatchId, claimed.Version, start.ExecutionName, start.ExecutionArn);
         await tracker.MarkStartedAsync(claimed.BatchId, claimed.Version, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return new BatchOutcome(claimed.BatchId, decision, claimed.Version, start.ExecutionName);
+        return new BatchDecision(claimed.BatchId, decision, claimed.Version, start.ExecutionName);
     }
 
     private static DateOnly BatchDate(BatchState state) =>

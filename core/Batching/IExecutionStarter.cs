@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 
-namespace KpiPipeline.Lambda.Execution;
+namespace KpiPipeline.Batching;
 
 /// <summary>
-/// Starts one run of the pipeline's state machine. Implementations: Step Functions in AWS; a local
-/// runner of the same state machine for local runs.
+/// Starts one run of a claimed batch version. Implementations: Step Functions in AWS (adapters/aws); the
+/// local <c>run</c>'s starter, which runs the batch in-process or through the local state machine.
 /// </summary>
 public interface IExecutionStarter
 {

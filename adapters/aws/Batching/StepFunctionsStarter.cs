@@ -9,13 +9,13 @@ using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Signing;
 using KpiPipeline.Lake;
 
-namespace KpiPipeline.Lambda.Execution;
+namespace KpiPipeline.Batching;
 
 /// <summary>
 /// <c>StartExecution</c> over HttpClient (AWSSDK.StepFunctions does not restore here): Step Functions'
 /// JSON 1.0 protocol, signed by AWSSDK.Core's <see cref="SigV4SigningHandler"/>.
 /// </summary>
-internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string stateMachineArn) : IExecutionStarter
+public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string stateMachineArn) : IExecutionStarter
 {
     public const string Target = "AWSStepFunctions.StartExecution";
     public const string ContentType = "application/x-amz-json-1.0";
@@ -33,7 +33,7 @@ internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string
     public static StepFunctionsStarter Create(string stateMachineArn, AWSCredentials? credentials = null)
     {
         var region = RegionOf(stateMachineArn) ?? FallbackRegionFactory.GetRegionEndpoint()
-            ?? throw new ConfigurationException($"No region for Step Functions: STATE_MACHINE_ARN '{stateMachineArn}' names none and AWS_REGION is not set.");
+            ?? throw new InvalidOperationException($"No region for Step Functions: STATE_MACHINE_ARN '{stateMachineArn}' names none and AWS_REGION is not set.");
         credentials ??= DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
         var endpoint = AwsClients.EndpointOverride("SFN") ?? new Uri($"https://states.{region.SystemName}.amazonaws.com/");
         var http = new HttpClient(new SigV4SigningHandler(credentials, region, SigningName, new SocketsHttpHandler()))
@@ -74,7 +74,7 @@ internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string
     }
 
     /// <summary><c>arn:aws:states:&lt;region&gt;:&lt;account&gt;:stateMachine:&lt;name&gt;</c> names its region.</summary>
-    internal static RegionEndpoint? RegionOf(string stateMachineArn)
+    public static RegionEndpoint? RegionOf(string stateMachineArn)
     {
         var parts = stateMachineArn.Split(':');
         return parts.Length >= 6 && parts[0] == "arn" && parts[2] == "states" && parts[3].Length > 0
@@ -113,11 +113,4 @@ internal sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string
 public sealed class StepFunctionsException(string message, string? errorType) : Exception(message)
 {
     public string? ErrorType { get; } = errorType;
-}
-
-/// <summary>Stands in where <c>STATE_MACHINE_ARN</c> is not set, so only a start needs it (the lock handlers do not).</summary>
-internal sealed class UnconfiguredExecutionStarter : IExecutionStarter
-{
-    public Task<ExecutionStart> StartAsync(BatchExecutionInput input, CancellationToken cancellationToken) =>
-        throw new ConfigurationException($"STATE_MACHINE_ARN is not set, so execution '{input.ExecutionName}' cannot be started.");
 }
