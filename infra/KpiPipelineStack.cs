@@ -17,6 +17,9 @@ public sealed class KpiPipelineStack : Stack
     public KpiPipelineStack(Construct scope, string id, PipelineSettings settings, IStackProps? props = null)
         : base(scope, id, props)
     {
+        // S3 server access logs are delivered under a bucket policy, not the legacy log-delivery ACL,
+        // so the log bucket can keep ACLs disabled (owner-enforced) like every bucket here.
+        Node.SetContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
         TemplateOptions.Description =
             "E-commerce KPI pipeline: S3 lake, Lambda aggregator, Step Functions, Fargate validator and KPI job, DynamoDB KPI tables";
         Amazon.CDK.Tags.Of(this).Add(CostAllocationTag, CostAllocationTagValue);
@@ -25,7 +28,7 @@ public sealed class KpiPipelineStack : Stack
         var tracking = new BatchTracking(this, "Tracking");
         var kpis = new KpiTables(this, "Kpis");
         var notifications = new Notifications(this, "Notifications");
-        var network = new PipelineNetwork(this, "Network");
+        var network = new PipelineNetwork(this, "Network", settings.LogRetention);
         var containers = new PipelineContainers(this, "Containers", new PipelineContainersProps
         {
             Layout = settings.Layout,
@@ -55,6 +58,15 @@ public sealed class KpiPipelineStack : Stack
         });
         functions.StartExecutionsOf(pipeline.StateMachine);
         lake.NotifyOnRawUploads(functions.Aggregator);
+        var monitoring = new PipelineMonitoring(this, "Monitoring", new PipelineMonitoringProps
+        {
+            Pipeline = pipeline,
+            Functions = functions,
+            Containers = containers,
+            Tracking = tracking,
+            Kpis = kpis,
+            Notifications = notifications,
+        });
 
         Output(OutputNames.BucketName, lake.Bucket.BucketName, "The lake: upload a day's raw/ files here");
         Output(OutputNames.StateMachineArn, pipeline.StateMachine.StateMachineArn, "aws stepfunctions list-executions --state-machine-arn …");
@@ -65,6 +77,9 @@ public sealed class KpiPipelineStack : Stack
         Output(OutputNames.SuccessTopicArn, notifications.Success.TopicArn, "Subscribe to hear about finished batches");
         Output(OutputNames.FailureTopicArn, notifications.Failure.TopicArn, "Subscribe to hear about failed batches");
         Output(OutputNames.DeadLetterQueueUrl, functions.DeadLetterQueue.QueueUrl, "S3 events the aggregator could not handle");
+        Output(OutputNames.SweeperDeadLetterQueueUrl, functions.SweeperDeadLetterQueue.QueueUrl, "Sweeps that did not run");
+        Output(OutputNames.AccessLogBucketName, lake.AccessLogs.BucketName, "The lake's S3 server access logs");
+        Output(OutputNames.DashboardName, monitoring.Dashboard.DashboardName, "CloudWatch dashboard of the pipeline");
     }
 
     private void Output(string name, string value, string description) =>
@@ -83,4 +98,7 @@ public static class OutputNames
     public const string SuccessTopicArn = "SuccessTopicArn";
     public const string FailureTopicArn = "FailureTopicArn";
     public const string DeadLetterQueueUrl = "DeadLetterQueueUrl";
+    public const string SweeperDeadLetterQueueUrl = "SweeperDeadLetterQueueUrl";
+    public const string AccessLogBucketName = "AccessLogBucketName";
+    public const string DashboardName = "DashboardName";
 }

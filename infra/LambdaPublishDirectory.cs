@@ -13,8 +13,8 @@ public static class LambdaPublishDirectory
     public const string EntryAssembly = "KpiPipeline.Lambda.dll";
 
     /// <summary>
-    /// Framework-dependent for the functions' architecture (arm64): only that platform's native
-    /// libraries are packaged (~5 MB instead of ~70 MB for every runtime identifier).
+    /// Framework-dependent for the functions' architecture (arm64): a dependency with native libraries
+    /// would bring only that platform's (today there are none; the package is ~4.7 MB).
     /// </summary>
     public const string PublishCommand =
         "dotnet publish lambda -c Release -r linux-arm64 --self-contained false -p:UseAppHost=false -o infra/.lambda-publish";

@@ -18,6 +18,27 @@ public sealed class Notifications : Construct
 
     public ITopic Failure { get; }
 
+    /// <summary>
+    /// Lets this account's CloudWatch alarms publish to the failure topic: its resource policy replaces
+    /// SNS's default one, so the alarms' service principal has to be named.
+    /// </summary>
+    public void AllowAlarms()
+    {
+        var stack = Amazon.CDK.Stack.Of(this);
+        Failure.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsOfThisAccount",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [Failure.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+                ["ArnLike"] = new Dictionary<string, object> { ["aws:SourceArn"] = $"arn:{stack.Partition}:cloudwatch:{stack.Region}:{stack.Account}:alarm:*" },
+            },
+        }));
+    }
+
     /// <summary>sns:Publish on exactly these two topics.</summary>
     public void GrantPublish(IGrantable grantee)
     {

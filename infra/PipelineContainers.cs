@@ -52,8 +52,8 @@ public sealed class PipelineContainers : Construct
         Cluster = new Cluster(this, "Cluster", new ClusterProps
         {
             Vpc = props.Network.Vpc,
-            // Container Insights bills per metric; the tasks' own reports and logs are enough here.
-            ContainerInsights = false,
+            // Task CPU and memory for the dashboard (ECS/ContainerInsights); billed per metric while tasks run.
+            ContainerInsights = true,
         });
 
         Validator = AddTask("Validator", ValidatorContainerName, "validator.Dockerfile", props,

@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.Destinations;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.StepFunctions;
@@ -28,16 +29,25 @@ public sealed record PipelineFunctionsProps
 }
 
 /// <summary>
-/// The four functions of lambda/ (one code asset, four handlers): the S3-event aggregator, the
-/// scheduled sweeper, and the two date-lock handlers the state machine invokes.
+/// The four functions of lambda/ (one code asset, one executable, four functions): the S3-event
+/// aggregator, the scheduled sweeper, and the two date-lock functions the state machine invokes.
 /// </summary>
 public sealed class PipelineFunctions : Construct
 {
-    public const string Assembly = "KpiPipeline.Lambda";
-    public const string AggregatorHandler = Assembly + "::KpiPipeline.Lambda.Function::HandleAsync";
-    public const string SweeperHandler = Assembly + "::KpiPipeline.Lambda.Function::SweepAsync";
-    public const string AcquireLockHandler = Assembly + "::KpiPipeline.Lambda.DateLockFunction::AcquireAsync";
-    public const string ReleaseLockHandler = Assembly + "::KpiPipeline.Lambda.DateLockFunction::ReleaseAsync";
+    /// <summary>
+    /// The managed runtime's executable-assembly form: the handler is the assembly's name and the
+    /// program runs the Lambda Runtime API loop itself (a class-library handler would need
+    /// Amazon.Lambda.Core in the package, which this project does not use).
+    /// </summary>
+    public const string Handler = "KpiPipeline.Lambda";
+
+    /// <summary>Tells the one program which function a process serves (lambda/FunctionCatalog.cs).</summary>
+    public const string FunctionVariable = "KPI_FUNCTION";
+
+    public const string AggregatorName = "aggregator";
+    public const string SweeperName = "sweeper";
+    public const string AcquireLockName = "acquire-lock";
+    public const string ReleaseLockName = "release-lock";
 
     /// <summary>CDK 2.160 predates the managed .NET 10 runtime, so it is named rather than taken from Runtime.</summary>
     public static readonly Runtime DotNet10 = new("dotnet10", RuntimeFamily.DOTNET_CORE);
@@ -52,14 +62,13 @@ public sealed class PipelineFunctions : Construct
         _props = props;
         _code = Code.FromAsset(props.CodeDirectory);
 
-        // S3 invokes asynchronously: an event that still fails after Lambda's two retries lands here
-        // instead of vanishing, and can be replayed once the cause is fixed.
-        DeadLetterQueue = new Queue(this, "AggregatorDeadLetters", new QueueProps
-        {
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-            RetentionPeriod = Duration.Days(14),
-        });
+        // S3 invokes asynchronously: an event that still fails after Lambda's two retries lands here,
+        // with the error and the original event, instead of vanishing; it can be replayed once the
+        // cause is fixed (docs/deployment.md).
+        DeadLetterQueue = NewQueue("AggregatorDeadLetters");
+        // The sweeper's: schedule events EventBridge could not deliver, and sweeps that failed after
+        // Lambda's retries. A missed sweep is made good by the next one; the queue says it happened.
+        SweeperDeadLetterQueue = NewQueue("SweeperDeadLetters");
 
         // The aggregator and the sweeper do the same job (write a batch manifest, start a run),
         // one per event and one on a schedule, so they share one role.
@@ -68,27 +77,45 @@ public sealed class PipelineFunctions : Construct
         props.Lake.GrantRead(_batchRole, "raw/", "batches/");
         props.Lake.GrantWrite(_batchRole, "batches/");
 
-        var batchEnvironment = new Dictionary<string, string>
+        Aggregator = NewFunction("Aggregator", AggregatorName, _batchRole, BatchEnvironment(props, AggregatorTimeout), AggregatorTimeout);
+        Aggregator.ConfigureAsyncInvoke(new EventInvokeConfigOptions
         {
-            ["TRACKER_TABLE"] = props.Tracking.Tracker.TableName,
-            ["STALE_BATCH_AFTER_MINUTES"] = props.StaleBatchAfterMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+            RetryAttempts = 2,
+            MaxEventAge = Duration.Hours(6),
+            OnFailure = new SqsDestination(DeadLetterQueue),
+        });
 
-        Aggregator = NewFunction("Aggregator", AggregatorHandler, _batchRole, batchEnvironment, Duration.Seconds(30), DeadLetterQueue);
-        Aggregator.ConfigureAsyncInvoke(new EventInvokeConfigOptions { RetryAttempts = 2, MaxEventAge = Duration.Hours(6) });
-        Sweeper = NewFunction("Sweeper", SweeperHandler, _batchRole, batchEnvironment, Duration.Minutes(2));
+        var sweeperEnvironment = BatchEnvironment(props, SweeperTimeout);
+        sweeperEnvironment["STALE_BATCH_AFTER_MINUTES"] = props.StaleBatchAfterMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Sweeper = NewFunction("Sweeper", SweeperName, _batchRole, sweeperEnvironment, SweeperTimeout);
+        var sweepInterval = Duration.Minutes(props.SweepIntervalMinutes);
+        Sweeper.ConfigureAsyncInvoke(new EventInvokeConfigOptions
+        {
+            RetryAttempts = 2,
+            // A sweep older than the interval is superseded by the next one.
+            MaxEventAge = sweepInterval,
+            OnFailure = new SqsDestination(SweeperDeadLetterQueue),
+        });
         _ = new Rule(this, "SweepSchedule", new RuleProps
         {
             Description = "Starts batches that stopped receiving files before they were complete",
-            Schedule = Schedule.Rate(Duration.Minutes(props.SweepIntervalMinutes)),
-            Targets = [new LambdaTarget(Sweeper, new LambdaTargetProps { RetryAttempts = 2 })],
+            Schedule = Schedule.Rate(sweepInterval),
+            Targets =
+            [
+                new LambdaTarget(Sweeper, new LambdaTargetProps
+                {
+                    RetryAttempts = 2,
+                    MaxEventAge = sweepInterval,
+                    DeadLetterQueue = SweeperDeadLetterQueue,
+                }),
+            ],
         });
 
         var lockRole = NewRole("LockRole");
         props.Tracking.GrantLockReadWrite(lockRole);
         var lockEnvironment = new Dictionary<string, string> { ["LOCK_TABLE"] = props.Tracking.Locks.TableName };
-        AcquireLock = NewFunction("AcquireLock", AcquireLockHandler, lockRole, lockEnvironment, Duration.Seconds(10));
-        ReleaseLock = NewFunction("ReleaseLock", ReleaseLockHandler, lockRole, lockEnvironment, Duration.Seconds(10));
+        AcquireLock = NewFunction("AcquireLock", AcquireLockName, lockRole, lockEnvironment, LockTimeout);
+        ReleaseLock = NewFunction("ReleaseLock", ReleaseLockName, lockRole, lockEnvironment, LockTimeout);
     }
 
     public LambdaFunction Aggregator { get; }
@@ -99,7 +126,27 @@ public sealed class PipelineFunctions : Construct
 
     public LambdaFunction ReleaseLock { get; }
 
+    /// <summary>The aggregator's on-failure destination: S3 events it failed on after Lambda's retries.</summary>
     public IQueue DeadLetterQueue { get; }
+
+    /// <summary>The sweeper's: undeliverable schedule events and failed sweeps.</summary>
+    public IQueue SweeperDeadLetterQueue { get; }
+
+    /// <summary>Every function, by its <see cref="FunctionVariable"/> name.</summary>
+    public IReadOnlyDictionary<string, LambdaFunction> All => new Dictionary<string, LambdaFunction>
+    {
+        [AggregatorName] = Aggregator,
+        [SweeperName] = Sweeper,
+        [AcquireLockName] = AcquireLock,
+        [ReleaseLockName] = ReleaseLock,
+    };
+
+    /// <summary>Both dead-letter queues, by a name for dashboards and alarms.</summary>
+    public IReadOnlyDictionary<string, IQueue> DeadLetterQueues => new Dictionary<string, IQueue>
+    {
+        [AggregatorName] = DeadLetterQueue,
+        [SweeperName] = SweeperDeadLetterQueue,
+    };
 
     /// <summary>Lets the aggregator and the sweeper start executions, and tells them which machine.</summary>
     public void StartExecutionsOf(IStateMachine stateMachine)
@@ -125,9 +172,28 @@ public sealed class PipelineFunctions : Construct
         AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
     });
 
-    private LambdaFunction NewFunction(
-        string id, string handler, Role role, IDictionary<string, string> environment, Duration timeout,
-        IQueue? deadLetterQueue = null)
+    private static readonly Duration AggregatorTimeout = Duration.Seconds(30);
+    private static readonly Duration SweeperTimeout = Duration.Minutes(2);
+    private static readonly Duration LockTimeout = Duration.Seconds(10);
+
+    /// <summary>
+    /// INVOCATION_BUDGET_SECONDS is the function's timeout: no invocation of it can run longer, so a
+    /// batch claim older than that has lost its claimer and may be resumed.
+    /// </summary>
+    private static Dictionary<string, string> BatchEnvironment(PipelineFunctionsProps props, Duration timeout) => new()
+    {
+        ["TRACKER_TABLE"] = props.Tracking.Tracker.TableName,
+        ["INVOCATION_BUDGET_SECONDS"] = timeout.ToSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private Queue NewQueue(string id) => new(this, id, new QueueProps
+    {
+        Encryption = QueueEncryption.SQS_MANAGED,
+        EnforceSSL = true,
+        RetentionPeriod = Duration.Days(14),
+    });
+
+    private LambdaFunction NewFunction(string id, string name, Role role, IDictionary<string, string> environment, Duration timeout)
     {
         var logGroup = new LogGroup(this, $"{id}Logs", new LogGroupProps { Retention = _props.LogRetention });
         logGroup.GrantWrite(role);
@@ -135,19 +201,15 @@ public sealed class PipelineFunctions : Construct
         {
             Runtime = DotNet10,
             Architecture = Architecture.ARM_64,
-            Handler = handler,
+            Handler = Handler,
             Code = _code,
             Role = role,
             MemorySize = 512,
             Timeout = timeout,
-            Environment = new Dictionary<string, string>(environment)
-            {
-                // A stream-in handler cannot ask the runtime for its remaining time: this budget,
-                // a little under the timeout, drives its cancellation token instead.
-                ["INVOCATION_BUDGET_SECONDS"] = ((int)(timeout.ToSeconds() * 0.85)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            Environment = new Dictionary<string, string>(environment) { [FunctionVariable] = name },
             LogGroup = logGroup,
-            DeadLetterQueue = deadLetterQueue,
+            // The runtime loop passes each invocation's trace header on (_X_AMZN_TRACE_ID).
+            Tracing = Tracing.ACTIVE,
         });
     }
 }

@@ -1,4 +1,5 @@
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
 using Constructs;
 
 namespace KpiPipeline.Infra;
@@ -10,7 +11,7 @@ namespace KpiPipeline.Infra;
 /// </summary>
 public sealed class PipelineNetwork : Construct
 {
-    public PipelineNetwork(Construct scope, string id)
+    public PipelineNetwork(Construct scope, string id, RetentionDays logRetention)
         : base(scope, id)
     {
         Vpc = new Vpc(this, "Vpc", new VpcProps
@@ -19,6 +20,14 @@ public sealed class PipelineNetwork : Construct
             NatGateways = 0,
             SubnetConfiguration = [new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24 }],
             RestrictDefaultSecurityGroup = true,
+        });
+
+        // Every accepted and rejected connection, for investigating what the tasks talked to.
+        FlowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps { Retention = logRetention });
+        Vpc.AddFlowLog("FlowLog", new FlowLogOptions
+        {
+            Destination = FlowLogDestination.ToCloudWatchLogs(FlowLogs),
+            TrafficType = FlowLogTrafficType.ALL,
         });
 
         // Gateway endpoints are free and keep lake and table traffic off the internet path.
@@ -35,6 +44,8 @@ public sealed class PipelineNetwork : Construct
     }
 
     public IVpc Vpc { get; }
+
+    public ILogGroup FlowLogs { get; }
 
     public ISecurityGroup TaskSecurityGroup { get; }
 

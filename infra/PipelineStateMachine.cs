@@ -38,7 +38,7 @@ public sealed class PipelineStateMachine : Construct
     public PipelineStateMachine(Construct scope, string id, PipelineStateMachineProps props)
         : base(scope, id)
     {
-        var logGroup = new LogGroup(this, "Logs", new LogGroupProps { Retention = props.LogRetention });
+        LogGroup = new LogGroup(this, "Logs", new LogGroupProps { Retention = props.LogRetention });
         var (subnetA, subnetB) = props.Network.TaskSubnets;
 
         StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
@@ -59,8 +59,10 @@ public sealed class PipelineStateMachine : Construct
                 ["AcquireLockFunctionArn"] = props.Functions.AcquireLock.FunctionArn,
                 ["ReleaseLockFunctionArn"] = props.Functions.ReleaseLock.FunctionArn,
             },
-            // ERROR, without execution data: failures are explained, KPI inputs are not copied into logs.
-            Logs = new LogOptions { Destination = logGroup, Level = LogLevel.ERROR, IncludeExecutionData = false },
+            // Every event with its input and output: what the dashboard's per-state failures are counted
+            // from, and what explains a failed execution. The data is manifest keys and exit codes, no KPI rows.
+            Logs = new LogOptions { Destination = LogGroup, Level = LogLevel.ALL, IncludeExecutionData = true },
+            TracingEnabled = true,
         });
 
         // The definition is opaque to CDK, so nothing is granted implicitly: each integration it uses
@@ -83,4 +85,7 @@ public sealed class PipelineStateMachine : Construct
     }
 
     public StateMachine StateMachine { get; }
+
+    /// <summary>The execution history as log events (JSON: type, details, execution_arn).</summary>
+    public ILogGroup LogGroup { get; }
 }

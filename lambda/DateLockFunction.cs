@@ -20,15 +20,7 @@ public sealed class DateLockFunction
     public const int MaxLeaseSeconds = 86_400;
 
     private readonly DateLock _lock;
-    private readonly LambdaSettings _settings;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-
-    /// <summary>For the Lambda runtime: DynamoDB the standard way, <c>LOCK_TABLE</c> from the environment.</summary>
-    public DateLockFunction()
-        : this(LambdaRuntime.Shared.DynamoDb, LambdaRuntime.Shared.Settings, TimeProvider.System, LambdaRuntime.Shared.LoggerFactory)
-    {
-    }
 
     public DateLockFunction(IAmazonDynamoDB dynamoDb, LambdaSettings settings, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -36,13 +28,11 @@ public sealed class DateLockFunction
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _settings = settings;
-        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<DateLockFunction>();
         _lock = new DateLock(dynamoDb, settings.LockTable, timeProvider);
     }
 
-    public Task<Stream> AcquireAsync(Stream input) => RunAsync("acquire-lock", input, async (request, token) =>
+    public Task<Stream> AcquireAsync(Stream input, CancellationToken cancellationToken = default) => RunAsync(FunctionCatalog.AcquireLock, input, async (request, token) =>
     {
         var lease = request.LeaseSeconds ?? throw new InvalidEventException("lease_seconds is missing.");
         var result = await _lock.AcquireAsync(request.BatchId, request.Owner, TimeSpan.FromSeconds(lease), token).ConfigureAwait(false);
@@ -51,9 +41,9 @@ public sealed class DateLockFunction
         else
             Log.LockBusy(_logger, result.BatchId, result.Owner, result.HeldBy, result.ExpiresAt);
         return result;
-    });
+    }, cancellationToken);
 
-    public Task<Stream> ReleaseAsync(Stream input) => RunAsync("release-lock", input, async (request, token) =>
+    public Task<Stream> ReleaseAsync(Stream input, CancellationToken cancellationToken = default) => RunAsync(FunctionCatalog.ReleaseLock, input, async (request, token) =>
     {
         var result = await _lock.ReleaseAsync(request.BatchId, request.Owner, token).ConfigureAwait(false);
         if (result.Released)
@@ -61,11 +51,11 @@ public sealed class DateLockFunction
         else
             Log.LockNotHeld(_logger, result.BatchId, result.Owner);
         return result;
-    });
+    }, cancellationToken);
 
-    private Task<Stream> RunAsync(string handler, Stream input, Func<LockRequest, CancellationToken, Task<object>> body) =>
-        HandlerInvocation.RunAsync(handler, input, _settings, _timeProvider, _logger, async (stream, token) =>
-            await body(await LockRequest.ParseAsync(stream, token).ConfigureAwait(false), token).ConfigureAwait(false));
+    private Task<Stream> RunAsync(string function, Stream input, Func<LockRequest, CancellationToken, Task<object>> body, CancellationToken cancellationToken) =>
+        HandlerInvocation.RunAsync(function, input, _logger, async (stream, token) =>
+            await body(await LockRequest.ParseAsync(stream, token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken);
 
     private sealed record LockRequest(string BatchId, string Owner, long? LeaseSeconds)
     {

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace KpiPipeline.Lambda;
 
 /// <summary>
-/// What every handler does around its work: a cancellation token from the invocation budget, the result
-/// as JSON, and failures logged once (expected ones without a stack trace) and rethrown so that Lambda
-/// retries the invocation and, in the end, the dead-letter queue keeps the event.
+/// What every function does around its work: the result as JSON, and failures logged once (expected ones
+/// without a stack trace) and rethrown, so that the runtime loop reports the invocation's error and Lambda
+/// retries it and, in the end, the failure destination keeps the event.
 /// </summary>
 internal static class HandlerInvocation
 {
@@ -21,30 +21,30 @@ internal static class HandlerInvocation
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<Stream> RunAsync(string handler, Stream input, LambdaSettings settings, TimeProvider timeProvider, ILogger logger,
-        Func<Stream, CancellationToken, Task<object>> body)
+    /// <param name="cancellationToken">Fires shortly before the invocation's deadline (see <see cref="Runtime.RuntimeLoop"/>).</param>
+    public static async Task<Stream> RunAsync(string function, Stream input, ILogger logger,
+        Func<Stream, CancellationToken, Task<object>> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var budget = new CancellationTokenSource(settings.InvocationBudget, timeProvider);
         try
         {
-            var result = await body(input, budget.Token).ConfigureAwait(false);
+            var result = await body(input, cancellationToken).ConfigureAwait(false);
             return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, OutputJson), writable: false);
         }
         catch (InvalidEventException e)
         {
             // An expected failure: the message locates the problem, a stack trace would add nothing.
-            Log.InvalidInput(logger, handler, e.Message);
+            Log.InvalidInput(logger, function, e.Message);
             throw;
         }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Log.BudgetExhausted(logger, handler, settings.InvocationBudget.TotalSeconds);
+            Log.OutOfTime(logger, function);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.InvocationFailed(logger, handler, e.Message, e);
+            Log.InvocationFailed(logger, function, e.Message, e);
             throw;
         }
     }

@@ -1,75 +1,78 @@
+using KpiPipeline.Lambda.Runtime;
+
 namespace KpiPipeline.Lambda;
 
 /// <summary>
-/// <c>invoke --handler &lt;s3-event|sweep|acquire-lock|release-lock&gt; --event &lt;file.json&gt;</c>: runs a handler
-/// on an event file through the same parameterless constructor and method Lambda calls, and prints the
-/// result JSON. Exit codes: 0 done, 1 the handler failed, 2 bad arguments.
+/// <c>invoke --function &lt;aggregator|sweeper|acquire-lock|release-lock&gt; --event &lt;file.json&gt;</c>: serves one
+/// event through the same runtime loop Lambda runs, against an in-memory Runtime API, and prints the
+/// response JSON. Exit codes: 0 done, 1 the function failed (or could not start), 2 bad arguments.
 /// </summary>
 internal static class InvokeCommand
 {
     public const int Success = 0;
-    public const int HandlerFailed = 1;
+    public const int FunctionFailed = 1;
     public const int BadArguments = 2;
 
-    private const string Usage = "usage: invoke [--handler s3-event|sweep|acquire-lock|release-lock] --event <file.json>";
+    private static readonly string Usage = $"usage: invoke --function {string.Join('|', FunctionCatalog.Names)} --event <file.json>";
 
-    private static readonly Dictionary<string, Func<Stream, Task<Stream>>> Handlers = new(StringComparer.Ordinal)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        ["s3-event"] = input => new Function().HandleAsync(input),
-        ["sweep"] = input => new Function().SweepAsync(input),
-        ["acquire-lock"] = input => new DateLockFunction().AcquireAsync(input),
-        ["release-lock"] = input => new DateLockFunction().ReleaseAsync(input),
-    };
-
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, Func<Stream, Task<Stream>>>? handlers = null)
-    {
-        handlers ??= Handlers;
-        if (!TryParse(args, handlers, out var handler, out var eventPath, out var error))
+        if (!TryParse(args, out var function, out var eventPath, out var error))
         {
             await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
             return BadArguments;
         }
-        Stream input;
+        byte[] eventBody;
         try
         {
-            input = File.OpenRead(eventPath);
+            eventBody = await File.ReadAllBytesAsync(eventPath).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await stderr.WriteLineAsync($"error: cannot read event file '{eventPath}': {e.Message}").ConfigureAwait(false);
             return BadArguments;
         }
+
+        var timeProvider = TimeProvider.System;
+        using var runtimeApi = new SingleEventRuntimeApi(eventBody, timeProvider.GetUtcNow() + Budget(), function);
+        var loggerFactory = LambdaHost.CreateLoggerFactory();
         try
         {
-            await using (input.ConfigureAwait(false))
-            {
-                var output = await handlers[handler](input).ConfigureAwait(false);
-                // The console logger writes from a queue; drain it so the result comes after the log lines.
-                LambdaRuntime.FlushLogs();
-                await using (output.ConfigureAwait(false))
-                {
-                    using var reader = new StreamReader(output);
-                    await stdout.WriteLineAsync(await reader.ReadToEndAsync().ConfigureAwait(false)).ConfigureAwait(false);
-                }
-            }
+            await LambdaHost.RunAsync(SingleEventRuntimeApi.HostAndPort, runtimeApi, function, loggerFactory, timeProvider, runtimeApi.Stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The console logger writes from a queue: drain it so the result comes after the log lines.
+            loggerFactory.Dispose();
+        }
+
+        if (runtimeApi.Response is { } response)
+        {
+            await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(response)).ConfigureAwait(false);
             return Success;
         }
-        catch (Exception e)
+        // One line, no stack trace, after the log lines: the function and the loop have logged the details.
+        var message = runtimeApi.Error?.ErrorMessage ?? "the runtime loop ended without an answer (see the log above)";
+        await stderr.WriteLineAsync($"error: {function} failed: {message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+        return FunctionFailed;
+    }
+
+    /// <summary>The one invocation's time: INVOCATION_BUDGET_SECONDS; an unusable value fails the start-up with its own message.</summary>
+    private static TimeSpan Budget()
+    {
+        try
         {
-            // The command line's outermost boundary: whatever the handler threw, Lambda would have failed
-            // the invocation; here that is exit code 1.
-            // One line, no stack trace, after the log lines: the handler has logged the details.
-            LambdaRuntime.FlushLogs();
-            await stderr.WriteLineAsync($"error: {handler} failed: {OneLine(e.Message)}").ConfigureAwait(false);
-            return HandlerFailed;
+            return LambdaSettings.FromEnvironment().InvocationBudget;
+        }
+        catch (ConfigurationException)
+        {
+            return new LambdaSettings().InvocationBudget;
         }
     }
 
-    private static bool TryParse(
-        string[] args, IReadOnlyDictionary<string, Func<Stream, Task<Stream>>> handlers,
-        out string handler, out string eventPath, out string error)
+    private static bool TryParse(string[] args, out string function, out string eventPath, out string error)
     {
-        handler = "s3-event";
+        function = "";
         eventPath = "";
         error = "";
         if (args.Length == 0 || args[0] != "invoke")
@@ -77,11 +80,12 @@ internal static class InvokeCommand
             error = args.Length == 0 ? $"no command. {Usage}" : $"unknown command '{args[0]}'. {Usage}";
             return false;
         }
+        string? name = null;
         string? path = null;
         for (var i = 1; i < args.Length; i++)
         {
             var option = args[i];
-            if (option is not ("--handler" or "--event"))
+            if (option is not ("--function" or "--event"))
             {
                 error = $"unknown option '{option}'. {Usage}";
                 return false;
@@ -92,14 +96,19 @@ internal static class InvokeCommand
                 return false;
             }
             var value = args[++i];
-            if (option == "--handler")
-                handler = value;
+            if (option == "--function")
+                name = value;
             else
                 path = value;
         }
-        if (!handlers.ContainsKey(handler))
+        if (name is null)
         {
-            error = $"unknown handler '{handler}'; expected one of {string.Join(", ", handlers.Keys)}.";
+            error = $"--function is required. {Usage}";
+            return false;
+        }
+        if (FunctionCatalog.Find(name) is null)
+        {
+            error = $"unknown function '{name}'; expected one of {string.Join(", ", FunctionCatalog.Names)}.";
             return false;
         }
         if (path is null)
@@ -107,9 +116,8 @@ internal static class InvokeCommand
             error = $"--event is required. {Usage}";
             return false;
         }
+        function = name;
         eventPath = path;
         return true;
     }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -21,10 +21,10 @@ public sealed record LambdaSettings
     public TimeSpan StaleBatchAfter { get; init; } = TimeSpan.FromMinutes(120);
 
     /// <summary>
-    /// <c>INVOCATION_BUDGET_SECONDS</c>: how long one invocation may work before its cancellation token
-    /// fires. A stream-only handler gets no Lambda context, so it cannot read the remaining time; set
-    /// this a little under the function's timeout so the work stops cleanly (and the event is retried)
-    /// instead of being killed half-way.
+    /// <c>INVOCATION_BUDGET_SECONDS</c>: the longest one invocation of a batch function can run; CDK sets
+    /// the function's timeout. A claim older than this has outlived its claimer and is resumed by the next
+    /// invocation. In Lambda each invocation's token comes from its deadline; the local invoke gives
+    /// its one invocation this much time.
     /// </summary>
     public TimeSpan InvocationBudget { get; init; } = TimeSpan.FromSeconds(25);
 

@@ -13,7 +13,7 @@ namespace KpiPipeline.Validation;
 /// rejects file, or the whole file to <c>invalid/</c> with an errors file. Also reads the keys of files an
 /// earlier run already validated, so they count for the batch without being judged again.
 /// </summary>
-internal sealed class FileValidator(IObjectStore store, ValidationOptions options, DateTime validationTime, DateOnly batchDate, BatchKeys keys)
+internal sealed class FileValidator(IObjectStore store, ValidationOptions options, DateTime validationTime, DateOnly batchDate, BatchKeys keys, IFileInspector? inspector = null)
 {
     private const int SampleRows = 1000;
 
@@ -40,6 +40,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         var checkpoint = keys.Mark();
         var checker = new RowChecker(binding!, reader.FieldCount, options, validationTime, batchDate, keys);
+        var sampleRows = inspector?.SampleRows(file.Dataset) ?? 0;
+        var sample = sampleRows > 0 ? new RowSample(binding!, sampleRows) : null;
         var rejectsKey = LakeLayout.RejectsKey(file);
         var validatedKey = file.KeyIn(Stage.Validated);
         BufferedObjectOutput? good = null;
@@ -81,6 +83,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     tally.Accepted++;
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
+                    if (sample is { IsFull: false })
+                        sample.Add(reader);
                     if (good is null)
                         continue;
                     good.AppendLine(reader.RawRecord);
@@ -95,7 +99,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     rejects = await BufferedObjectOutput.CreateAsync(store, rejectsKey, cancellationToken).ConfigureAwait(false);
                     rejects.Append(RejectsHeader);
                 }
-                WriteReject(rejects, violation, reader.RawRecord);
+                if (!TryWriteReject(rejects, violation, reader.RawRecord, tally))
+                    continue;
                 if (rejects.ShouldFlush)
                     await rejects.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -105,6 +110,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             fileError ??= tally.RowsRead == 0
                 ? new Violation(ValidationRules.NoDataRows, 0, null, ValidationRules.NoDataRows.Expected, "a header only")
                 : FractionExceeded(tally);
+            if (fileError is null && sample is not null)
+                fileError = Inspect(sample, rawKey, tally);
             if (fileError is not null)
             {
                 // The file's keys must not count for the batch: its rows go nowhere but invalid/.
@@ -271,10 +278,22 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         return (binding, null);
     }
 
+    /// <summary>The frame-level checks, after the streaming ones: their findings go into the report, a hard bound quarantines the file.</summary>
+    private Violation? Inspect(RowSample sample, string rawKey, Tally tally)
+    {
+        tally.Quality = inspector!.Inspect(sample.ToSample(rawKey, batchDate, tally.RowsRead, tally.Accepted, tally.Rejected, tally.OffDateRows));
+        return tally.Quality.Rejection is { } failed
+            ? new Violation(ValidationRules.ExpectationNotMet, 0, null, $"{failed.Id} {failed.Bounds}", failed.Observed is { } observed
+                ? string.Create(CultureInfo.InvariantCulture, $"{observed:0.####}{(failed.Detail is null ? "" : $" ({failed.Detail})")}")
+                : failed.Detail ?? "nothing to measure")
+            : null;
+    }
+
     private Violation? FractionExceeded(Tally tally)
     {
-        // Identical duplicates are harmless (dropped so they count once); only real defects make a file suspect.
-        var defects = tally.Rejected - tally.IdenticalDuplicates;
+        // Identical duplicates count too: dropping them keeps the KPIs right, but a file that is mostly one row
+        // repeated (hundreds of megabytes of it) is not an export to accept.
+        var defects = tally.Rejected;
         if (defects <= options.MaxRejectedFraction * tally.RowsRead)
             return null;
         return new Violation(ValidationRules.RejectedFractionExceeded, 0, null,
@@ -290,7 +309,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             await DeleteIfExistsAsync(rejectsKey, cancellationToken).ConfigureAwait(false);
         // The reason is written before the move: a crash in between leaves the raw file, and the re-run repeats both.
         var errors = new QuarantineRecord(rawKey, file.Dataset, error.Rule.Id, error.Rule.Level, error.Rule.Description, error.Line, error.Column,
-            error.Expected, error.Found, tally.RowsRead, tally.Accepted, tally.Rejected, tally.ByRule, rejectsCommitted ? rejectsKey : null);
+            error.Expected, error.Found, tally.RowsRead, tally.Accepted, tally.Rejected, tally.ByRule, rejectsCommitted ? rejectsKey : null,
+            rejectsCommitted ? tally.RejectedBeyondCap : 0);
         await store.PutAsync(errorsKey, JsonSerializer.SerializeToUtf8Bytes(errors, BatchValidationResult.JsonOptions), cancellationToken).ConfigureAwait(false);
         string? destination = null;
         if (file.Dataset != Dataset.Products)
@@ -320,6 +340,28 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                 return info.Size;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Writes the rejected row unless the rejects file is full (<see cref="ValidationOptions.MaxRejectsRows"/> or
+    /// <see cref="ValidationOptions.MaxRejectsBytes"/>); from then on rejected rows are only counted, so a file of
+    /// millions of bad rows cannot grow a rejects file without bound.
+    /// </summary>
+    private bool TryWriteReject(BufferedObjectOutput rejects, Violation violation, ReadOnlySpan<byte> record, Tally tally)
+    {
+        if (tally.RejectedBeyondCap == 0 && tally.RejectsWritten < options.MaxRejectsRows)
+        {
+            var before = rejects.Length;
+            WriteReject(rejects, violation, record);
+            if (rejects.Length <= options.MaxRejectsBytes)
+            {
+                tally.RejectsWritten++;
+                return true;
+            }
+            rejects.TruncateTo(before);
+        }
+        tally.RejectedBeyondCap++;
+        return false;
     }
 
     private static void WriteReject(BufferedObjectOutput rejects, Violation violation, ReadOnlySpan<byte> record)
@@ -361,7 +403,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
     /// <summary>The body of <c>name.errors.json</c>.</summary>
     private sealed record QuarantineRecord(string Key, Dataset Dataset, string Rule, RuleLevel Level, string Description, long Line, string? Column,
-        string Expected, string Found, long RowsRead, long Accepted, long Rejected, IReadOnlyDictionary<string, long> RejectedByRule, string? RejectsKey);
+        string Expected, string Found, long RowsRead, long Accepted, long Rejected, IReadOnlyDictionary<string, long> RejectedByRule, string? RejectsKey,
+        long RejectedBeyondCap);
 
     private sealed class Tally(int examples)
     {
@@ -373,19 +416,21 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         public long Rejected { get; private set; }
 
-        public long IdenticalDuplicates { get; private set; }
+        public long RejectsWritten { get; set; }
+
+        public long RejectedBeyondCap { get; set; }
 
         public long BlankLines { get; set; }
 
         public long OffDateRows { get; set; }
+
+        public FileQuality? Quality { get; set; }
 
         public SortedDictionary<string, long> ByRule { get; } = new(StringComparer.Ordinal);
 
         public void Reject(Violation violation)
         {
             Rejected++;
-            if (violation.Rule == ValidationRules.DuplicateIdentical)
-                IdenticalDuplicates++;
             ByRule[violation.Rule.Id] = ByRule.GetValueOrDefault(violation.Rule.Id) + 1;
             if (_examples.Count < examples)
                 _examples.Add(violation);
@@ -393,6 +438,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         public FileValidationResult ToResult(string key, Dataset dataset, FileDisposition disposition, string? destination, string? rejectsKey, string? errorsKey, Violation? fileError) =>
             // A quarantined file's rows all went to invalid/ with it: none of them was accepted.
-            new(key, dataset, disposition, destination, RowsRead, disposition == FileDisposition.Quarantined ? 0 : Accepted, Rejected, BlankLines, ByRule, OffDateRows, rejectsKey, errorsKey, fileError, _examples);
+            new(key, dataset, disposition, destination, RowsRead, disposition == FileDisposition.Quarantined ? 0 : Accepted, Rejected, BlankLines, ByRule, OffDateRows, rejectsKey, errorsKey, fileError, _examples,
+                rejectsKey is null ? 0 : RejectedBeyondCap, Quality);
     }
 }

@@ -20,7 +20,7 @@ public sealed record LocalStateMachineOptions
     public required IReadOnlyList<string> KpiJobCommand { get; init; }
 
     /// <summary>
-    /// The Lambda project's executable (<c>invoke --handler acquire-lock|release-lock</c> is appended), which
+    /// The Lambda project's executable (<c>invoke --function acquire-lock|release-lock</c> is appended), which
     /// keeps the leases in DynamoDB (<c>LOCK_TABLE</c>); null together with <see cref="LockFolder"/>.
     /// </summary>
     public IReadOnlyList<string>? LambdaCommand { get; init; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Local stand-in for arn:aws:states:::lambda:invoke on the date-lock functions: runs the Lambda project's
-// `invoke --handler <name> --event <file>` (the same handler code Lambda runs) and answers with the
+// `invoke --function <name> --event <file>` (the same runtime loop and function code Lambda runs) and answers with the
 // integration's result shape {"Payload": ..., "StatusCode": 200}. The handler is the last segment of the
 // local FunctionName ARN (…:function:acquire-lock, …:function:release-lock).
 //
@@ -68,7 +68,7 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'kpi-lambda-'));
 try {
   const eventFile = path.join(folder, 'event.json');
   writeFileSync(eventFile, JSON.stringify(payload));
-  const result = await run(commandFromEnv('KPI_LOCAL_LAMBDA'), ['invoke', '--handler', handler, '--event', eventFile]);
+  const result = await run(commandFromEnv('KPI_LOCAL_LAMBDA'), ['invoke', '--function', handler, '--event', eventFile]);
   if (result.code === 0) answer(JSON.parse(result.stdout));
   // The function failed (its one-line error is on stderr, already passed through).
   failTask('Lambda.Unknown', `${handler} exited with ${result.code}`);

@@ -89,28 +89,54 @@ public sealed class DataLakeTests(SynthesizedStack sut)
     }
 
     [Fact]
-    public void Notifications_Synthesized_InvokeAggregatorForRawCsvAndShopManifests()
+    public void Notifications_Synthesized_InvokeAggregatorForEverythingUnderRawWithoutASuffixFilter()
     {
-        var aggregator = FunctionWithHandler(PipelineFunctions.AggregatorHandler);
-        var configurations = sut.Json.Resources("Custom::S3BucketNotifications").Single()
-            .Properties["NotificationConfiguration"]!["LambdaFunctionConfigurations"]!.AsArray();
+        var aggregator = sut.Json.Function(PipelineFunctions.AggregatorName).LogicalId;
+        var configuration = Assert.Single(sut.Json.Resources("Custom::S3BucketNotifications").Single()
+            .Properties["NotificationConfiguration"]!["LambdaFunctionConfigurations"]!.AsArray())!;
 
-        var filters = configurations.Select(configuration =>
-        {
-            Assert.Equal(["s3:ObjectCreated:*"], TemplateJson.Strings(configuration!["Events"]));
-            Assert.Equal(aggregator, TemplateJson.ReferencedLogicalId(configuration["LambdaFunctionArn"]!));
-            var rules = configuration["Filter"]!["Key"]!["FilterRules"]!.AsArray()
-                .ToDictionary(rule => ((string)rule!["Name"]!).ToLowerInvariant(), rule => (string)rule!["Value"]!);
-            return (Prefix: rules["prefix"], Suffix: rules["suffix"]);
-        }).Order().ToList();
+        Assert.Equal(["s3:ObjectCreated:*"], TemplateJson.Strings(configuration["Events"]));
+        Assert.Equal(aggregator, TemplateJson.ReferencedLogicalId(configuration["LambdaFunctionArn"]!));
+        // S3's suffix filter is case-sensitive; the aggregator's router decides what a data file is (.csv in any case).
+        var rule = Assert.Single(configuration["Filter"]!["Key"]!["FilterRules"]!.AsArray())!;
+        Assert.Equal(("prefix", "raw/"), (((string)rule["Name"]!).ToLowerInvariant(), (string?)rule["Value"]));
+    }
 
-        Assert.Equal([("raw/", ".csv"), ("raw/", "_manifest.json")], filters);
+    [Fact]
+    public void AccessLogs_Synthesized_GoToASeparatePrivateEncryptedBucket()
+    {
+        var lake = sut.Json.ResourceOfOutput(OutputNames.BucketName);
+        var logs = sut.Json.ResourceOfOutput(OutputNames.AccessLogBucketName);
+
+        Assert.NotEqual(lake.LogicalId, logs.LogicalId);
+        var logging = lake.Properties["LoggingConfiguration"]!;
+        Assert.Equal(logs.LogicalId, TemplateJson.ReferencedLogicalId(logging["DestinationBucketName"]!));
+        Assert.Equal(DataLake.AccessLogPrefix, (string?)logging["LogFilePrefix"]);
+        Assert.Equal("AES256", (string?)logs.Properties["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]);
+        var block = logs.Properties["PublicAccessBlockConfiguration"]!.AsObject();
+        Assert.Equal(4, block.Count(setting => setting.Value!.GetValue<bool>()));
+        Assert.Equal("BucketOwnerEnforced", (string?)logs.Properties["OwnershipControls"]!["Rules"]![0]!["ObjectOwnership"]);
+        Assert.Null(logs.Properties["LoggingConfiguration"]);
+    }
+
+    [Fact]
+    public void AccessLogBucket_Policy_LetsOnlyS3LoggingForTheLakeWriteAndDeniesPlainHttp()
+    {
+        var logs = sut.Json.ResourceOfOutput(OutputNames.AccessLogBucketName).LogicalId;
+        var lake = sut.Json.ResourceOfOutput(OutputNames.BucketName).LogicalId;
+        var statements = sut.Json.Resources("AWS::S3::BucketPolicy")
+            .Single(policy => TemplateJson.ReferencedLogicalId(policy.Properties["Bucket"]!) == logs)
+            .Properties["PolicyDocument"]!["Statement"]!.AsArray();
+
+        var allow = Assert.Single(statements, statement => (string?)statement!["Effect"] == "Allow")!;
+        Assert.Equal("logging.s3.amazonaws.com", (string?)allow["Principal"]!["Service"]);
+        Assert.Equal(["s3:PutObject"], TemplateJson.Strings(allow["Action"]));
+        Assert.Equal(lake, TemplateJson.ReferencedLogicalId(allow["Condition"]!["ArnLike"]!["aws:SourceArn"]!));
+        Assert.Contains(statements, statement => (string?)statement!["Effect"] == "Deny"
+            && (string?)statement["Condition"]?["Bool"]?["aws:SecureTransport"] == "false");
     }
 
     private System.Text.Json.Nodes.JsonNode LifecycleRuleFor(string prefix) =>
         sut.Json.ResourceOfOutput(OutputNames.BucketName).Properties["LifecycleConfiguration"]!["Rules"]!.AsArray()
             .Single(rule => (string?)rule!["Prefix"] == prefix)!;
-
-    private string FunctionWithHandler(string handler) =>
-        sut.Json.Resources("AWS::Lambda::Function").Single(function => (string?)function.Properties["Handler"] == handler).LogicalId;
 }

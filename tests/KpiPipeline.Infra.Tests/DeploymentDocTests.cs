@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace KpiPipeline.Infra.Tests;
 
 /// <summary>docs/deployment.md names what the code defines; these keep the two from drifting apart.</summary>
-public sealed partial class DeploymentDocTests
+[Collection(Support.SynthesizedStackCollection.Name)]
+public sealed partial class DeploymentDocTests(Support.SynthesizedStack sut)
 {
     private static RepositoryLayout Layout { get; } = RepositoryLayout.Discover(AppContext.BaseDirectory);
 
@@ -61,6 +62,17 @@ public sealed partial class DeploymentDocTests
         var name = action[(action.IndexOf(':', StringComparison.Ordinal) + 1)..];
 
         Assert.Contains(name, Doc, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Doc_AlarmTable_ExplainsEveryAlarmOfTheStack()
+    {
+        var ids = sut.Json.Resources("AWS::CloudWatch::Alarm")
+            .Select(alarm => ((string)alarm.Properties["AlarmDescription"]!).Split(':')[0])
+            .ToList();
+
+        Assert.NotEmpty(ids);
+        Assert.All(ids, id => Assert.Contains($"| `{id}` |", Doc, StringComparison.Ordinal));
     }
 
     private static string[] OutputNameValues() =>

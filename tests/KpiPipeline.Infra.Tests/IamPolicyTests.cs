@@ -19,6 +19,8 @@ public sealed class IamPolicyTests(SynthesizedStack sut)
         // Step Functions logging uses CloudWatch Logs vended delivery, which supports no resource-level permissions.
         "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
         "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+        // X-Ray's trace and sampling calls take no resource (functions with active tracing, the traced state machine).
+        "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
     ];
 
     private static string[] ResourcePolicyTypes { get; } =
@@ -79,11 +81,11 @@ public sealed class IamPolicyTests(SynthesizedStack sut)
     }
 
     [Theory]
-    [InlineData(PipelineFunctions.AggregatorHandler)]
-    [InlineData(PipelineFunctions.AcquireLockHandler)]
+    [InlineData(PipelineFunctions.AggregatorName)]
+    [InlineData(PipelineFunctions.AcquireLockName)]
     public void PipelineFunctionRoles_Synthesized_UseNoManagedPolicy(string handler)
     {
-        var function = sut.Json.Resources("AWS::Lambda::Function").Single(candidate => (string?)candidate.Properties["Handler"] == handler);
+        var function = sut.Json.Function(handler);
         var role = sut.Json.Resource(TemplateJson.ReferencedLogicalId(function.Properties["Role"]!)!);
 
         Assert.Null(role.Properties["ManagedPolicyArns"]);
@@ -92,8 +94,7 @@ public sealed class IamPolicyTests(SynthesizedStack sut)
     [Fact]
     public void BatchRole_Synthesized_WritesOnlyBatchManifestsInTheLake()
     {
-        var aggregator = sut.Json.Resources("AWS::Lambda::Function")
-            .Single(candidate => (string?)candidate.Properties["Handler"] == PipelineFunctions.AggregatorHandler);
+        var aggregator = sut.Json.Function(PipelineFunctions.AggregatorName);
         var statements = sut.Json.StatementsOfRole(TemplateJson.ReferencedLogicalId(aggregator.Properties["Role"]!)!);
 
         var put = Assert.Single(statements, statement => statement.Actions.Contains("s3:PutObject"));

@@ -16,13 +16,13 @@ public sealed class LoggingTests(SynthesizedStack sut)
     }
 
     [Theory]
-    [InlineData(PipelineFunctions.AggregatorHandler)]
-    [InlineData(PipelineFunctions.SweeperHandler)]
-    [InlineData(PipelineFunctions.AcquireLockHandler)]
-    [InlineData(PipelineFunctions.ReleaseLockHandler)]
+    [InlineData(PipelineFunctions.AggregatorName)]
+    [InlineData(PipelineFunctions.SweeperName)]
+    [InlineData(PipelineFunctions.AcquireLockName)]
+    [InlineData(PipelineFunctions.ReleaseLockName)]
     public void PipelineFunction_Synthesized_LogsToItsOwnGroupWithRetention(string handler)
     {
-        var function = sut.Json.Resources("AWS::Lambda::Function").Single(candidate => (string?)candidate.Properties["Handler"] == handler);
+        var function = sut.Json.Function(handler);
 
         var group = sut.Json.Resource(TemplateJson.ReferencedLogicalId(function.Properties["LoggingConfig"]!["LogGroup"]!)!);
 

@@ -78,19 +78,19 @@ public sealed partial class PipelineStateMachineTests(SynthesizedStack sut)
     }
 
     [Fact]
-    public void Substitutions_ForTheLockFunctions_ReferenceTheirHandlers()
+    public void Substitutions_ForTheLockFunctions_ReferenceTheirFunctions()
     {
-        Assert.Equal(PipelineFunctions.AcquireLockHandler, HandlerOf("AcquireLockFunctionArn"));
-        Assert.Equal(PipelineFunctions.ReleaseLockHandler, HandlerOf("ReleaseLockFunctionArn"));
+        Assert.Equal(PipelineFunctions.AcquireLockName, FunctionNameOf("AcquireLockFunctionArn"));
+        Assert.Equal(PipelineFunctions.ReleaseLockName, FunctionNameOf("ReleaseLockFunctionArn"));
     }
 
     [Fact]
-    public void StateMachine_Synthesized_LogsErrorsToAGroupWithRetention()
+    public void StateMachine_Synthesized_LogsEveryEventToAGroupWithRetention()
     {
         var logging = StateMachine().Properties["LoggingConfiguration"]!;
         var group = sut.Json.Resource(TemplateJson.ReferencedLogicalId(logging["Destinations"]![0]!["CloudWatchLogsLogGroup"]!["LogGroupArn"]!)!);
 
-        Assert.Equal("ERROR", (string?)logging["Level"]);
+        Assert.Equal("ALL", (string?)logging["Level"]);
         Assert.NotNull(group.Properties["RetentionInDays"]);
     }
 
@@ -149,8 +149,8 @@ public sealed partial class PipelineStateMachineTests(SynthesizedStack sut)
     private IEnumerable<PolicyStatementNode> RoleStatements() =>
         sut.Json.StatementsOfRole(TemplateJson.ReferencedLogicalId(StateMachine().Properties["RoleArn"]!)!);
 
-    private string? HandlerOf(string placeholder) =>
-        (string?)sut.Json.Resource(TemplateJson.ReferencedLogicalId(Substitutions()[placeholder])!).Properties["Handler"];
+    private string? FunctionNameOf(string placeholder) =>
+        (string?)sut.Json.Resource(TemplateJson.ReferencedLogicalId(Substitutions()[placeholder])!).Properties["Environment"]?["Variables"]?[PipelineFunctions.FunctionVariable];
 
     private IEnumerable<string> PlaceholdersInDefinition() =>
         Placeholder().Matches(File.ReadAllText(sut.Layout.StateMachineDefinition)).Select(match => match.Groups["name"].Value).Distinct();

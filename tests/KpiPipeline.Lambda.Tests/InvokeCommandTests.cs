@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Testing;
 
@@ -14,12 +13,13 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     [Theory]
     [InlineData(new string[0], "error: no command. usage:")]
     [InlineData(new[] { "run" }, "error: unknown command 'run'.")]
-    [InlineData(new[] { "invoke" }, "error: --event is required.")]
-    [InlineData(new[] { "invoke", "--event" }, "error: --event needs a value.")]
-    [InlineData(new[] { "invoke", "--handler", "--event", "x.json" }, "error: --handler needs a value.")]
-    [InlineData(new[] { "invoke", "--handler", "s3", "--event", "x.json" }, "error: unknown handler 's3'; expected one of s3-event, sweep, acquire-lock, release-lock.")]
-    [InlineData(new[] { "invoke", "--event", "x.json", "--verbose" }, "error: unknown option '--verbose'.")]
-    [InlineData(new[] { "invoke", "--event", "/nonexistent/event.json" }, "error: cannot read event file '/nonexistent/event.json'")]
+    [InlineData(new[] { "invoke", "--event", "x.json" }, "error: --function is required.")]
+    [InlineData(new[] { "invoke", "--function", "sweeper" }, "error: --event is required.")]
+    [InlineData(new[] { "invoke", "--function", "sweeper", "--event" }, "error: --event needs a value.")]
+    [InlineData(new[] { "invoke", "--function", "--event", "x.json" }, "error: --function needs a value.")]
+    [InlineData(new[] { "invoke", "--function", "s3-event", "--event", "x.json" }, "error: unknown function 's3-event'; expected one of aggregator, sweeper, acquire-lock, release-lock.")]
+    [InlineData(new[] { "invoke", "--function", "sweeper", "--event", "x.json", "--verbose" }, "error: unknown option '--verbose'.")]
+    [InlineData(new[] { "invoke", "--function", "sweeper", "--event", "/nonexistent/event.json" }, "error: cannot read event file '/nonexistent/event.json'")]
     public async Task RunAsync_BadArguments_OneLineErrorAndExitCode2(string[] args, string expected)
     {
         var (exitCode, stdout, stderr) = await RunInProcessAsync(args);
@@ -31,37 +31,12 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     }
 
     [Fact]
-    public async Task RunAsync_HandlerRejectsTheEvent_OneLineErrorAndExitCode1()
-    {
-        var handlers = new Dictionary<string, Func<Stream, Task<Stream>>>
-        {
-            ["s3-event"] = _ => throw new InvalidEventException("Records[0].s3 is missing."),
-        };
-
-        var (exitCode, stdout, stderr) = await RunInProcessAsync(["invoke", "--event", S3Events.FixturePath("s3-put.json")], handlers);
-
-        Assert.Equal((InvokeCommand.HandlerFailed, "", "error: s3-event failed: Records[0].s3 is missing."), (exitCode, stdout, stderr.TrimEnd()));
-    }
-
-    [Fact]
-    public async Task RunAsync_Handler_PrintsItsOutput()
-    {
-        var handlers = new Dictionary<string, Func<Stream, Task<Stream>>>
-        {
-            ["sweep"] = _ => Task.FromResult<Stream>(S3Events.Text("""{"batches":[]}""")),
-        };
-
-        var (exitCode, stdout, _) = await RunInProcessAsync(["invoke", "--handler", "sweep", "--event", S3Events.FixturePath("scheduled-event.json")], handlers);
-
-        Assert.Equal((InvokeCommand.Success, """{"batches":[]}"""), (exitCode, stdout.TrimEnd()));
-    }
-
-    [Fact]
     public async Task Main_S3EventAgainstDynalite_RecordsTheFileAndPrintsOnlyTheResultJson()
     {
         var table = await fixture.CreateTrackerTableAsync();
 
-        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "s3-event", "--event", S3Events.FixturePath("s3-put.json")], ("TRACKER_TABLE", table));
+        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "aggregator", "--event", S3Events.FixturePath("s3-put.json")],
+            ("TRACKER_TABLE", table), ("STATE_MACHINE_ARN", FakeStepFunctions.StateMachineArn));
 
         Assert.True(exitCode == 0, stderr);
         var result = JsonNode.Parse(stdout)!;
@@ -74,7 +49,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     {
         var table = await fixture.CreateLockTableAsync();
 
-        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--handler", "acquire-lock", "--event", S3Events.FixturePath("lock-acquire.json")], ("LOCK_TABLE", table));
+        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "acquire-lock", "--event", S3Events.FixturePath("lock-acquire.json")], ("LOCK_TABLE", table));
 
         Assert.True(exitCode == 0, stderr);
         var result = JsonNode.Parse(stdout)!;
@@ -87,28 +62,39 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     {
         var table = await fixture.CreateTrackerTableAsync();
 
-        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--event", S3Events.FixturePath(Path.Combine("malformed", "record-without-key.json"))], ("TRACKER_TABLE", table));
+        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "aggregator", "--event", S3Events.FixturePath(Path.Combine("malformed", "record-without-key.json"))],
+            ("TRACKER_TABLE", table), ("STATE_MACHINE_ARN", FakeStepFunctions.StateMachineArn));
 
-        Assert.Equal(InvokeCommand.HandlerFailed, exitCode);
+        Assert.Equal(InvokeCommand.FunctionFailed, exitCode);
         Assert.Empty(stdout);
-        Assert.EndsWith("error: s3-event failed: Records[1].s3.object.key is missing.", stderr.TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith("error: aggregator failed: Records[1].s3.object.key is missing.", stderr.TrimEnd(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Main_BadStalePeriod_ExitCode1NamingTheVariable()
     {
-        var (exitCode, _, stderr) = await RunBinaryAsync(["invoke", "--handler", "sweep", "--event", S3Events.FixturePath("scheduled-event.json")], ("STALE_BATCH_AFTER_MINUTES", "soon"));
+        var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "sweeper", "--event", S3Events.FixturePath("scheduled-event.json")],
+            ("STALE_BATCH_AFTER_MINUTES", "soon"), ("STATE_MACHINE_ARN", FakeStepFunctions.StateMachineArn));
 
-        Assert.Equal(InvokeCommand.HandlerFailed, exitCode);
-        Assert.Equal("error: sweep failed: STALE_BATCH_AFTER_MINUTES must be a positive number, found 'soon'.", stderr.TrimEnd());
+        Assert.Equal((InvokeCommand.FunctionFailed, ""), (exitCode, stdout));
+        Assert.EndsWith("error: sweeper failed: STALE_BATCH_AFTER_MINUTES must be a positive number, found 'soon'.", stderr.TrimEnd(), StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunInProcessAsync(string[] args, IReadOnlyDictionary<string, Func<Stream, Task<Stream>>>? handlers = null)
+    [Fact]
+    public async Task Main_SweeperWithoutStateMachineArn_FailsAtStartUpNamingTheVariable()
+    {
+        var (exitCode, _, stderr) = await RunBinaryAsync(["invoke", "--function", "sweeper", "--event", S3Events.FixturePath("scheduled-event.json")]);
+
+        Assert.Equal(InvokeCommand.FunctionFailed, exitCode);
+        Assert.EndsWith("error: sweeper failed: STATE_MACHINE_ARN is not set: the sweeper starts the state machine's executions and needs its ARN.", stderr.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunInProcessAsync(string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exitCode = await InvokeCommand.RunAsync(args, stdout, stderr, handlers);
+        var exitCode = await InvokeCommand.RunAsync(args, stdout, stderr);
         return (exitCode, stdout.ToString(), stderr.ToString());
     }
 
@@ -137,7 +123,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
         startInfo.ArgumentList.Add(LambdaAssembly());
         foreach (var arg in args)
             startInfo.ArgumentList.Add(arg);
-        foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k is "TRACKER_TABLE" or "LOCK_TABLE" or "STATE_MACHINE_ARN" or "STALE_BATCH_AFTER_MINUTES").ToList())
+        foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k is "TRACKER_TABLE" or "LOCK_TABLE" or "STATE_MACHINE_ARN" or "STALE_BATCH_AFTER_MINUTES" or "KPI_FUNCTION").ToList())
             startInfo.Environment.Remove(name);
         startInfo.Environment["AWS_REGION"] = EmulatorFixture.Region;
         startInfo.Environment["AWS_ACCESS_KEY_ID"] = EmulatorFixture.AccessKeyId;

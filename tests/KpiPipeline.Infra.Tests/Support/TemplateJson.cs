@@ -42,6 +42,20 @@ public sealed class TemplateJson(JsonObject root)
         new(logicalId, Root["Resources"]![logicalId]?.AsObject()
             ?? throw new KeyNotFoundException($"No resource {logicalId} in the template."));
 
+    /// <summary>The pipeline function serving <paramref name="name"/> (its KPI_FUNCTION).</summary>
+    public TemplateResource Function(string name) =>
+        Resources("AWS::Lambda::Function").Single(function =>
+            (string?)function.Properties["Environment"]?["Variables"]?[PipelineFunctions.FunctionVariable] == name);
+
+    /// <summary>The dashboard's body as JSON, each CloudFormation reference in it replaced by <c>${LogicalId}</c>.</summary>
+    public JsonObject DashboardBody()
+    {
+        var body = Resources("AWS::CloudWatch::Dashboard").Single().Properties["DashboardBody"]!;
+        var parts = body["Fn::Join"]?[1]?.AsArray() ?? [body];
+        var text = string.Concat(parts.Select(part => part is JsonValue value ? (string)value! : $"${{{ReferencedLogicalId(part!)}}}"));
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
     /// <summary>The resource an output's value is a {"Ref": …} to.</summary>
     public TemplateResource ResourceOfOutput(string outputName)
     {

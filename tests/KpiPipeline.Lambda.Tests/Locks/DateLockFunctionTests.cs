@@ -160,9 +160,9 @@ public sealed class DateLockFunctionTests(EmulatorFixture fixture)
     private static Task<JsonObject> ReleaseAsync(DateLockFunction sut, string owner) =>
         Invoke(sut.ReleaseAsync, $$"""{"batch_id": "{{Batch}}", "owner": "{{owner}}"}""");
 
-    private static async Task<JsonObject> Invoke(Func<Stream, Task<Stream>> handler, string json)
+    private static async Task<JsonObject> Invoke(Func<Stream, CancellationToken, Task<Stream>> handler, string json)
     {
-        await using var output = await handler(S3Events.Text(json));
+        await using var output = await handler(S3Events.Text(json), CancellationToken.None);
         return JsonNode.Parse(output)!.AsObject();
     }
 

@@ -49,7 +49,7 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         using var s3 = emulators.CreateS3Client();
         var keys = (await s3.ListObjectsV2Async(new() { BucketName = bucket })).S3Objects.Select(o => o.Key).ToList();
         Assert.Contains("processed/order_items/2024-03-01/part-0000.csv", keys);
-        Assert.Contains("curated/order_lines/date=2024-03-02/batch=2024-03-02.csv", keys);
+        Assert.Contains("curated/order_lines/date=2024-03-02/batch=2024-03-02/lines.parquet", keys);
         Assert.Contains("batches/2024-03-01/v0001.json", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("raw/order", StringComparison.Ordinal));
     }
@@ -64,6 +64,45 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.StandardError.Trim().Split('\n'));
         Assert.StartsWith("kpi-job: ", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BucketDoesNotExist_OneLineNamingTheBucketExitOne()
+    {
+        var environment = await EnvironmentAsync();
+        var bucket = emulators.NewName("missing");
+
+        var result = await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--format", "none");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: S3 bucket '{bucket}' does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kpis_TableDoesNotExist_OneLineNamingTheTableExitOne()
+    {
+        var environment = new Dictionary<string, string>(await EnvironmentAsync()) { ["DAILY_KPIS_TABLE"] = emulators.NewName("missing") };
+        var bucket = await emulators.NewBucketAsync();
+
+        var result = await KpiJobProcess.RunAsync(environment, "kpis", "--bucket", bucket, "--format", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: DynamoDB table {environment["DAILY_KPIS_TABLE"]} does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_TableDoesNotExistWhenStoring_OneLineNamingTheTableExitOne()
+    {
+        var environment = new Dictionary<string, string>(await EnvironmentAsync()) { ["CATEGORY_KPIS_TABLE"] = emulators.NewName("missing") };
+        var bucket = await emulators.NewBucketAsync();
+
+        var result = await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--upload", Sample, "--format", "none");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: DynamoDB table {environment["CATEGORY_KPIS_TABLE"]} does not exist", line, StringComparison.Ordinal);
     }
 
     public void Dispose() => _local.Dispose();
