@@ -32,15 +32,15 @@ public sealed class SparkCheck(SparkConnectClient client)
         new(new(2031, 3, 2), "2031-03-02", "i:6", "o6", "u5", "p2", "Électronique", 5.555m, 3, false),
     ];
 
-    /// <summary>Writes the sample under <paramref name="location"/> (a fresh folder: each date's folder is overwritten), then checks.</summary>
+    /// <summary>Writes the sample under <paramref name="location"/> (a fresh folder: each batch's folder is overwritten), then checks.</summary>
     public async Task<SparkCheckResult> RunAsync(string location, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         var folder = location.EndsWith('/') ? location : location + "/";
         var version = await client.GetSparkVersionAsync(cancellationToken).ConfigureAwait(false);
 
-        foreach (var day in SampleLines.GroupBy(l => l.Date))
-            await client.ExecuteSqlCommandAsync(WriteSql(folder, day.Key, [.. day]), cancellationToken).ConfigureAwait(false);
+        foreach (var batch in SampleLines.GroupBy(l => (l.Date, l.BatchId)))
+            await client.ExecuteSqlCommandAsync(WriteSql(folder, batch.Key.Date, batch.Key.BatchId, [.. batch]), cancellationToken).ConfigureAwait(false);
 
         await client.ExecuteSqlCommandAsync(SparkKpiEngine.CreateViewSql(folder), cancellationToken).ConfigureAwait(false);
         var read = await client.QueryAsync($"SELECT COUNT(*) AS line_count FROM {SparkKpiEngine.ViewName}", row => row.GetInt64("line_count"), cancellationToken)
@@ -51,13 +51,13 @@ public sealed class SparkCheck(SparkConnectClient client)
         return new SparkCheckResult(version, folder, SampleLines.Count, read, InProcess(dates), actual);
     }
 
-    /// <summary>One date's lines as Parquet in its <c>date=</c> folder, with the curated contract's column types.</summary>
-    internal static string WriteSql(string folder, DateOnly date, IReadOnlyList<OrderLine> lines)
+    /// <summary>One batch's lines of one date as Parquet in its <c>date=…/batch=…</c> folder, with the curated contract's column types.</summary>
+    internal static string WriteSql(string folder, DateOnly date, string batchId, IReadOnlyList<OrderLine> lines)
     {
         var rows = string.Join(",\n  ", lines.Select(l => string.Create(CultureInfo.InvariantCulture,
             $"(DATE '{LakeLayout.FormatDate(l.Date)}', {Literal(l.BatchId)}, {Literal(l.LineKey)}, {Literal(l.OrderId)}, {(l.LineKey.StartsWith("i:", StringComparison.Ordinal) ? Literal(l.LineKey[2..]) : "CAST(NULL AS STRING)")}, {Literal(l.UserId)}, {Literal(l.ProductId)}, {Literal(l.Category)}, CAST('{l.SalePrice}' AS DECIMAL(18,6)), {l.Quantity}, {(l.Returned ? "true" : "false")}, CAST('{LakeLayout.FormatDate(l.Date)}T12:00:00Z' AS TIMESTAMP))")));
         return $"""
-            INSERT OVERWRITE DIRECTORY {Literal($"{folder}date={LakeLayout.FormatDate(date)}")} USING parquet
+            INSERT OVERWRITE DIRECTORY {Literal($"{folder}date={LakeLayout.FormatDate(date)}/batch={batchId}")} USING parquet
             SELECT * FROM (VALUES
               {rows}
             ) AS curated(order_date, batch_id, line_key, order_id, item_id, user_id, product_id, category, sale_price, quantity, returned, created_at)

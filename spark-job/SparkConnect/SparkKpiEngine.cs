@@ -15,7 +15,7 @@ public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
 {
     internal const string ViewName = "kpi_curated_order_lines";
 
-    /// <summary>The curated Parquet columns (docs/architecture.md), then the two partition columns of the folder names.</summary>
+    /// <summary>The curated Parquet columns (docs/architecture.md), then the two partition columns of the folders <c>date=…/batch=…/</c>.</summary>
     internal const string ViewSchema = """
           order_date DATE,
           batch_id STRING,
@@ -29,7 +29,8 @@ public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
           quantity INT,
           returned BOOLEAN,
           created_at TIMESTAMP,
-          `date` DATE
+          `date` DATE,
+          batch STRING
         """;
 
     private readonly SparkConnectClient _client;
@@ -87,8 +88,8 @@ public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(dates);
         if (dates.Count == 0)
             return KpiSnapshot.Empty;
-        // Spark refuses a view over a folder that does not exist; a lake with no curated lines has no KPIs either.
-        if (_store is not null && !await HasCuratedObjectsAsync(_store, cancellationToken).ConfigureAwait(false))
+        // Spark refuses a view over a folder that does not exist; dates with no curated lines have no KPIs either.
+        if (_store is not null && !await HasCuratedParquetAsync(_store, dates, cancellationToken).ConfigureAwait(false))
             return new KpiSnapshot([], []) { Dates = [.. dates.Distinct()] };
 
         // Re-created on every call: a file-source view fixes its file listing when it is created, and this
@@ -183,11 +184,27 @@ public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
     /// <summary>A ratio is NULL in SQL when its denominator is 0; the in-process engine makes that 0.</summary>
     private static decimal Ratio(SparkRow row, string column) => row.GetDecimalOrNull(column) ?? 0m;
 
-    private static async Task<bool> HasCuratedObjectsAsync(IObjectStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the dates have any curated Parquet. Spark reads Parquet only, so a curated CSV object of the previous
+    /// version among them (not yet rewritten by a re-run of its batch) would silently leave lines out: that is refused.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A date holds a previous-version CSV object.</exception>
+    private static async Task<bool> HasCuratedParquetAsync(IObjectStore store, IReadOnlyCollection<DateOnly> dates, CancellationToken cancellationToken)
     {
-        await foreach (var _ in store.ListAsync(LakeLayout.CuratedOrderLinesPrefix, cancellationToken).ConfigureAwait(false))
-            return true;
-        return false;
+        var any = false;
+        foreach (var date in dates.Distinct().Order())
+        {
+            await foreach (var item in store.ListAsync(LakeLayout.CuratedDatePrefix(date), cancellationToken).ConfigureAwait(false))
+            {
+                if (!LakeLayout.TryParseCuratedKey(item.Key, out _, out _, out var legacyCsv))
+                    continue;
+                if (legacyCsv)
+                    throw new InvalidDataException($"{store.Describe(item.Key)}: the Spark engine reads curated Parquet only, and this is a curated CSV object of the previous version; run its batch again (kpi-job transform --manifest …) to rewrite it as Parquet, or use --engine inprocess, which reads both.");
+                any = true;
+            }
+        }
+
+        return any;
     }
 
     /// <summary>A Spark SQL string literal (backslash escapes are on by default).</summary>

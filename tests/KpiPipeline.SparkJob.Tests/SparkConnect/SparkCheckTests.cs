@@ -35,7 +35,7 @@ public sealed class SparkCheckTests(FakeSparkConnectServer server) : IDisposable
         Assert.Equal(SparkCheck.SampleLines.Count, result.LinesRead);
         Assert.Equal(2, result.Actual.Daily.Count);
         Assert.Equal(["date=2031-03-01", "date=2031-03-02"], Directory.GetDirectories(folder).Select(Path.GetFileName).Order());
-        Assert.All(spark.ReceivedSql.Take(2), sql => Assert.StartsWith("INSERT OVERWRITE DIRECTORY 'file://", sql, StringComparison.Ordinal));
+        Assert.All(spark.ReceivedSql.Take(3), sql => Assert.StartsWith("INSERT OVERWRITE DIRECTORY 'file://", sql, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -31,18 +31,18 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
     public async Task ComputeAsync_RandomLake_EqualsTheInProcessEngineExactly(int seed)
     {
         var lines = RandomCuratedLines.Generate(seed);
-        var (csvLake, parquetLake) = await WriteLakesAsync(lines, seed % 2 == 0 ? AwkwardFolder : "plain");
+        var lake = await WriteLakeAsync(lines, seed % 2 == 0 ? AwkwardFolder : "plain");
         // All dates, and a subset: the partition filter must leave the other dates out.
         DateOnly[] all = [.. lines.Select(l => l.Date).Distinct().Order()];
         foreach (var dates in new[] { all, all[..((all.Length + 1) / 2)] })
         {
-            var expected = (await new InProcessKpiEngine(csvLake).ComputeAsync(dates, sink: null, _timeout.Token)).Sorted();
+            var expected = (await new InProcessKpiEngine(lake).ComputeAsync(dates, sink: null, _timeout.Token)).Sorted();
             Assert.NotEmpty(expected.Daily);
             Assert.NotEmpty(expected.Category);
             using var spark = new DuckDbSparkSession();
             await using var client = CreateClient(spark);
 
-            var actual = await new SparkKpiEngine(client, parquetLake).ComputeAsync(dates, sink: null, _timeout.Token);
+            var actual = await new SparkKpiEngine(client, lake).ComputeAsync(dates, sink: null, _timeout.Token);
 
             Assert.Equal(expected.Daily, actual.Daily);
             Assert.Equal(expected.Category, actual.Category);
@@ -54,7 +54,7 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
     public async Task ComputeAsync_TouchedDates_ReadsTheParquetAsADataSourceThenRunsOneRenderedQueryPerGrain()
     {
         var lines = RandomCuratedLines.Generate(seed: 101);
-        var (_, parquetLake) = await WriteLakesAsync(lines, AwkwardFolder);
+        var parquetLake = await WriteLakeAsync(lines, AwkwardFolder);
         DateOnly[] dates = [.. lines.Select(l => l.Date).Distinct().OrderDescending()];
         using var spark = new DuckDbSparkSession();
         await using var client = CreateClient(spark);
@@ -87,6 +87,23 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
 
         Assert.Empty(snapshot.Daily);
         Assert.Equal(dates, snapshot.Dates);
+        Assert.Empty(server.ReceivedInSession(client.SessionId));
+    }
+
+    [Fact]
+    public async Task ComputeAsync_DateWithAPreviousVersionCsvObject_IsRefusedNamingItWithoutCallingSpark()
+    {
+        var lines = RandomCuratedLines.Generate(seed: 7);
+        var lake = await WriteLakeAsync(lines, "legacy");
+        var date = lines[0].Date;
+        var legacyKey = LakeLayout.LegacyCuratedKey(date, date.AddDays(5));
+        await lake.PutAsync(legacyKey, "order_date,batch_id,line_key,order_id,user_id,product_id,category,sale_price,quantity,returned\n"u8.ToArray(), _timeout.Token);
+        using var spark = new DuckDbSparkSession();
+        await using var client = CreateClient(spark);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => new SparkKpiEngine(client, lake).ComputeAsync([date], sink: null, _timeout.Token));
+
+        Assert.StartsWith($"{lake.Describe(legacyKey)}: the Spark engine reads curated Parquet only", ex.Message, StringComparison.Ordinal);
         Assert.Empty(server.ReceivedInSession(client.SessionId));
     }
 
@@ -170,12 +187,11 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
 
     public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 12)];
 
-    private async Task<(LocalObjectStore Csv, LocalObjectStore Parquet)> WriteLakesAsync(IReadOnlyList<OrderLine> lines, string folder)
+    private async Task<LocalObjectStore> WriteLakeAsync(IReadOnlyList<OrderLine> lines, string folder)
     {
-        var csvLake = new LocalObjectStore(Directory.CreateDirectory(Path.Combine(_temp.FullName, "csv", folder)).FullName);
-        var parquetLake = new LocalObjectStore(Directory.CreateDirectory(Path.Combine(_temp.FullName, "parquet", folder)).FullName);
-        await CuratedLake.WriteAsync(csvLake, parquetLake, lines);
-        return (csvLake, parquetLake);
+        var lake = new LocalObjectStore(Directory.CreateDirectory(Path.Combine(_temp.FullName, folder)).FullName);
+        await CuratedLake.WriteAsync(lake, lines);
+        return lake;
     }
 
     private SparkConnectClient CreateClient(DuckDbSparkSession? spark)

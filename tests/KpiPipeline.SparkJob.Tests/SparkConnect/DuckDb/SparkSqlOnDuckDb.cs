@@ -70,14 +70,18 @@ internal static partial class SparkSqlOnDuckDb
         var options = Options(view.Groups["options"].Value);
         var folder = HadoopPathModel.LocalFolder(options["path"]);
         var glob = options.GetValueOrDefault("pathglobfilter", "*");
-        var partition = columns.Single(c => c.Name == "date");
-        var projection = string.Join(", ", columns.Select(c => $"CAST(\"{c.Name}\" AS {c.Type}) AS \"{c.Name}\""));
-        // The curated layout: <folder>/date=YYYY-MM-DD/<file>; Spark's partition discovery reads folders only.
         var files = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, glob, SearchOption.AllDirectories).ToList() : [];
         if (files.Count == 0)
             return $"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {string.Join(", ", columns.Select(c => $"CAST(NULL AS {c.Type}) AS \"{c.Name}\""))} WHERE false";
-        var pattern = Path.Combine(folder, "*", glob).Replace("'", "''", StringComparison.Ordinal);
-        return $"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {projection} FROM read_parquet('{pattern}', hive_partitioning = true, hive_types = {{'date': {partition.Type}}}, union_by_name = true)";
+        // Spark's partition discovery: the key=value folders between the path and the files, typed by the schema.
+        var partitions = Path.GetRelativePath(folder, Path.GetDirectoryName(files[0])!).Split(Path.DirectorySeparatorChar)
+            .Select(part => part.Split('=', 2)[0])
+            .Select(key => columns.Single(c => c.Name == key))
+            .ToList();
+        var projection = string.Join(", ", columns.Select(c => $"CAST(\"{c.Name}\" AS {c.Type}) AS \"{c.Name}\""));
+        var hiveTypes = string.Join(", ", partitions.Select(p => $"'{p.Name}': {p.Type}"));
+        var pattern = Path.Combine(folder, "**", glob).Replace("'", "''", StringComparison.Ordinal);
+        return $"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {projection} FROM read_parquet('{pattern}', hive_partitioning = true, hive_types = {{{hiveTypes}}}, union_by_name = true)";
     }
 
     private static List<(string Name, string Type)> SchemaColumns(string schema) =>
