@@ -36,6 +36,7 @@ public sealed class KpiPipelineStack : Stack
             Lake = lake,
             Kpis = kpis,
             LogRetention = settings.LogRetention,
+            KpiEngine = settings.KpiEngine,
         });
         var functions = new PipelineFunctions(this, "Functions", new PipelineFunctionsProps
         {

@@ -18,6 +18,8 @@ public sealed record PipelineContainersProps
     public required KpiTables Kpis { get; init; }
 
     public required RetentionDays LogRetention { get; init; }
+
+    public KpiEngineMode KpiEngine { get; init; } = KpiEngineMode.InProcess;
 }
 
 /// <summary>The ECS cluster and the two Fargate task definitions the state machine runs.</summary>
@@ -25,6 +27,17 @@ public sealed class PipelineContainers : Construct
 {
     public const string ValidatorContainerName = "validator";
     public const string KpiJobContainerName = "kpi-job";
+    public const string SparkConnectContainerName = "spark-connect";
+
+    /// <summary>Spark Connect's plaintext port; the sidecar binds it to the task's loopback only.</summary>
+    public const int SparkConnectPort = 15002;
+
+    /// <summary>What the KPI job is told when the sidecar runs (the CLI's defaults for --engine and --spark-remote).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SparkEngineEnvironment = new Dictionary<string, string>
+    {
+        ["KPI_ENGINE"] = "spark",
+        ["KPI_SPARK_REMOTE"] = $"sc://localhost:{SparkConnectPort}",
+    };
 
     /// <summary>
     /// Kept out of the image build context (on top of the root .dockerignore), so the asset hash and
@@ -45,8 +58,20 @@ public sealed class PipelineContainers : Construct
 
         Validator = AddTask("Validator", ValidatorContainerName, "validator.Dockerfile", props,
             cpu: 512, memoryMiB: 1024, environment: new Dictionary<string, string>());
-        KpiJob = AddTask("KpiJob", KpiJobContainerName, "kpi-job.Dockerfile", props,
-            cpu: 1024, memoryMiB: 2048, environment: props.Kpis.EnvironmentVariables);
+        if (props.KpiEngine == KpiEngineMode.Spark)
+        {
+            // Spark in local mode beside the job: 4 vCPU / 16 GiB (a valid Fargate size), of which the job keeps
+            // what it has alone and Spark gets the rest; the JVM heap (spark-defaults.conf) leaves room below its share.
+            KpiJob = AddTask("KpiJob", KpiJobContainerName, "kpi-job.Dockerfile", props,
+                cpu: 4096, memoryMiB: 16384, environment: new Dictionary<string, string>(props.Kpis.EnvironmentVariables).With(SparkEngineEnvironment),
+                containerCpu: 1024, containerMemoryMiB: 2048);
+            AddSparkConnectSidecar(KpiJob, props, cpu: 3072, memoryMiB: 14336);
+        }
+        else
+        {
+            KpiJob = AddTask("KpiJob", KpiJobContainerName, "kpi-job.Dockerfile", props,
+                cpu: 1024, memoryMiB: 2048, environment: props.Kpis.EnvironmentVariables);
+        }
 
         // Each stage reads any stage's output (a listed file is looked up raw → validated → processed),
         // but writes and deletes only where it moves files to and from.
@@ -104,9 +129,60 @@ public sealed class PipelineContainers : Construct
         }
     }
 
+    /// <summary>
+    /// The Spark Connect server (docker/spark-connect.Dockerfile) as a second container of the KPI job's task: same
+    /// network namespace (the job reaches it on localhost), same task role (S3A reads curated/ with its credentials),
+    /// healthy once its gRPC port accepts connections; the job container starts only then.
+    /// </summary>
+    private void AddSparkConnectSidecar(FargateTaskDefinition task, PipelineContainersProps props, int cpu, int memoryMiB)
+    {
+        var logGroup = new LogGroup(this, "SparkConnectLogs", new LogGroupProps { Retention = props.LogRetention });
+        var spark = task.AddContainer(SparkConnectContainerName, new ContainerDefinitionOptions
+        {
+            ContainerName = SparkConnectContainerName,
+            Image = ImageOf("spark-connect.Dockerfile", props),
+            Cpu = cpu,
+            MemoryLimitMiB = memoryMiB,
+            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = SparkConnectContainerName }),
+            Environment = new Dictionary<string, string>
+            {
+                // S3A finds the region and the task role's credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) itself.
+                ["AWS_REGION"] = Aws.REGION,
+                ["SPARK_NO_DAEMONIZE"] = "1",
+            },
+            // Ends the task when Spark dies, instead of leaving the job to fail on a refused connection.
+            Essential = true,
+            ReadonlyRootFilesystem = true,
+            HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
+            {
+                // The image has bash; its /dev/tcp opens a TCP connection without curl or netcat.
+                Command = ["CMD-SHELL", $"bash -c 'exec 3<>/dev/tcp/127.0.0.1/{SparkConnectPort}' || exit 1"],
+                Interval = Duration.Seconds(10),
+                Timeout = Duration.Seconds(5),
+                Retries = 3,
+                // JVM start and the Connect service's own start take a minute or so on a cold task.
+                StartPeriod = Duration.Seconds(120),
+            },
+        });
+        task.DefaultContainer!.AddContainerDependencies(new ContainerDependency { Container = spark, Condition = ContainerDependencyCondition.HEALTHY });
+        // Spark spills shuffle and writes its logs and work files under /tmp (spark-defaults.conf, SPARK_LOG_DIR): a volume
+        // of the task's ephemeral storage of its own, so the root filesystem can stay read-only.
+        task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "spark-tmp" });
+        spark.AddMountPoints(new MountPoint { SourceVolume = "spark-tmp", ContainerPath = "/tmp", ReadOnly = false });
+    }
+
+    private static ContainerImage ImageOf(string dockerfile, PipelineContainersProps props) =>
+        ContainerImage.FromAsset(props.Layout.Root, new AssetImageProps
+        {
+            File = RepositoryLayout.DockerfileRelativePath(dockerfile),
+            Exclude = [.. BuildContextExclusions],
+            IgnoreMode = IgnoreMode.DOCKER,
+            Platform = Platform_.LINUX_ARM64,
+        });
+
     private FargateTaskDefinition AddTask(
         string id, string containerName, string dockerfile, PipelineContainersProps props,
-        int cpu, int memoryMiB, IDictionary<string, string> environment)
+        int cpu, int memoryMiB, IDictionary<string, string> environment, int? containerCpu = null, int? containerMemoryMiB = null)
     {
         var task = new FargateTaskDefinition(this, id, new FargateTaskDefinitionProps
         {
@@ -125,13 +201,9 @@ public sealed class PipelineContainers : Construct
         var container = task.AddContainer(containerName, new ContainerDefinitionOptions
         {
             ContainerName = containerName,
-            Image = ContainerImage.FromAsset(props.Layout.Root, new AssetImageProps
-            {
-                File = RepositoryLayout.DockerfileRelativePath(dockerfile),
-                Exclude = [.. BuildContextExclusions],
-                IgnoreMode = IgnoreMode.DOCKER,
-                Platform = Platform_.LINUX_ARM64,
-            }),
+            Image = ImageOf(dockerfile, props),
+            Cpu = containerCpu,
+            MemoryLimitMiB = containerMemoryMiB,
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = containerName }),
             Environment = new Dictionary<string, string>(environment) { ["AWS_REGION"] = Aws.REGION },
             Essential = true,
@@ -141,5 +213,16 @@ public sealed class PipelineContainers : Construct
         task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" });
         container.AddMountPoints(new MountPoint { SourceVolume = "tmp", ContainerPath = "/tmp", ReadOnly = false });
         return task;
+    }
+}
+
+internal static class DictionaryExtensions
+{
+    /// <summary>This dictionary with <paramref name="more"/> added (later keys win).</summary>
+    public static Dictionary<string, string> With(this Dictionary<string, string> dictionary, IReadOnlyDictionary<string, string> more)
+    {
+        foreach (var (key, value) in more)
+            dictionary[key] = value;
+        return dictionary;
     }
 }

@@ -9,6 +9,7 @@ public sealed record PipelineSettings
 {
     public const string StaleBatchAfterMinutesContextKey = "staleBatchAfterMinutes";
     public const string SweepIntervalMinutesContextKey = "sweepIntervalMinutes";
+    public const string KpiEngineContextKey = "kpiEngine";
 
     public required RepositoryLayout Layout { get; init; }
 
@@ -24,7 +25,10 @@ public sealed record PipelineSettings
     /// <summary>How often the sweeper runs.</summary>
     public int SweepIntervalMinutes { get; init; } = 15;
 
-    /// <summary>The defaults, overridden by `cdk deploy -c staleBatchAfterMinutes=60 -c sweepIntervalMinutes=5`.</summary>
+    /// <summary>Where the KPI job computes: in its own process, or on a Spark Connect server beside it in the task.</summary>
+    public KpiEngineMode KpiEngine { get; init; } = KpiEngineMode.InProcess;
+
+    /// <summary>The defaults, overridden by `cdk deploy -c staleBatchAfterMinutes=60 -c sweepIntervalMinutes=5 -c kpiEngine=spark`.</summary>
     public static PipelineSettings FromContext(App app, RepositoryLayout layout, string lambdaCodeDirectory)
     {
         var defaults = new PipelineSettings { Layout = layout, LambdaCodeDirectory = lambdaCodeDirectory };
@@ -32,8 +36,18 @@ public sealed record PipelineSettings
         {
             StaleBatchAfterMinutes = PositiveMinutes(app, StaleBatchAfterMinutesContextKey) ?? defaults.StaleBatchAfterMinutes,
             SweepIntervalMinutes = PositiveMinutes(app, SweepIntervalMinutesContextKey) ?? defaults.SweepIntervalMinutes,
+            KpiEngine = Engine(app) ?? defaults.KpiEngine,
         };
     }
+
+    private static KpiEngineMode? Engine(App app) =>
+        Convert.ToString(app.Node.TryGetContext(KpiEngineContextKey), CultureInfo.InvariantCulture) switch
+        {
+            null or "" => null,
+            "inprocess" => KpiEngineMode.InProcess,
+            "spark" => KpiEngineMode.Spark,
+            var other => throw new ArgumentException($"Context value {KpiEngineContextKey}={other} is neither inprocess nor spark.", nameof(app)),
+        };
 
     private static int? PositiveMinutes(App app, string key)
     {
@@ -45,4 +59,14 @@ public sealed record PipelineSettings
             ? minutes
             : throw new ArgumentException($"Context value {key}={raw} is not a whole number of minutes above zero.", nameof(app));
     }
+}
+
+/// <summary>The KPI job's engine in the deployed task (the <c>kpiEngine</c> context value).</summary>
+public enum KpiEngineMode
+{
+    /// <summary><c>inprocess</c>: the KPI job container alone computes the KPIs.</summary>
+    InProcess,
+
+    /// <summary><c>spark</c>: a Spark Connect server runs as a sidecar in the same task and computes them.</summary>
+    Spark,
 }

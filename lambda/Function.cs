@@ -2,11 +2,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
+using KpiPipeline.Batching;
 using KpiPipeline.Lake;
 using KpiPipeline.Lambda.Events;
-using KpiPipeline.Lambda.Execution;
-using KpiPipeline.Lambda.Routing;
-using KpiPipeline.Lambda.Tracking;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda;
@@ -17,9 +15,9 @@ namespace KpiPipeline.Lambda;
 /// </summary>
 public sealed class Function
 {
-    private readonly BatchFileTracker _tracker;
+    private readonly DynamoDbBatchTracker _tracker;
     private readonly BatchCoordinator _coordinator;
-    private readonly Func<string, IObjectStore> _storeForBucket;
+    private readonly BatchArrivals _arrivals;
     private readonly LambdaSettings _settings;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -39,12 +37,12 @@ public sealed class Function
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _storeForBucket = storeForBucket;
         _settings = settings;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<Function>();
-        _tracker = new BatchFileTracker(dynamoDb, settings.TrackerTable);
+        _tracker = new DynamoDbBatchTracker(dynamoDb, settings.TrackerTable);
         _coordinator = new BatchCoordinator(_tracker, storeForBucket, starter, timeProvider, settings.InvocationBudget, _logger);
+        _arrivals = new BatchArrivals(_tracker, _coordinator, storeForBucket, timeProvider, _logger);
     }
 
     /// <summary>
@@ -77,83 +75,26 @@ public sealed class Function
         foreach (var skipped in notification.Skipped)
             Log.RecordSkipped(_logger, skipped.Index, skipped.EventName, skipped.Key);
 
-        var records = new List<RecordOutcome>();
-        var touched = new Dictionary<string, BatchState>(StringComparer.Ordinal);
-        var productsArrived = false;
-        foreach (var record in notification.Created)
+        var arrivals = notification.Created
+            .Select(r => new ObjectArrival(r.Index, r.EventName, r.EventTime, r.Bucket, r.Key, r.Size, r.ArrivalId))
+            .ToList();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            Log.RecordReceived(_logger, record.Index, record.EventName, record.Bucket, record.Key, record.Size);
-            var now = _timeProvider.GetUtcNow();
-            // The upload's own date, not the clock's: a re-delivery after midnight still joins the same batch.
-            var uploadDate = DateOnly.FromDateTime((record.EventTime ?? now).UtcDateTime);
-            var route = KeyRouter.Route(record.Key, uploadDate);
-            switch (route.Kind)
-            {
-                case RouteKind.Ignored:
-                    Log.RecordIgnored(_logger, record.Bucket, record.Key, route.Reason!);
-                    records.Add(new RecordOutcome(record.Key, "ignored", Reason: route.Reason));
-                    break;
-                case RouteKind.Products:
-                    await _tracker.RecordProductsAsync(record.Key, record.Bucket, now, cancellationToken).ConfigureAwait(false);
-                    Log.ProductsRecorded(_logger, record.Key);
-                    productsArrived = true;
-                    records.Add(new RecordOutcome(record.Key, "products"));
-                    break;
-                case RouteKind.DailyFile:
-                    {
-                        var batchId = route.BatchId!;
-                        if (route.Undated)
-                            Log.UndatedFile(_logger, record.Key, batchId);
-                        var (isNew, state) = await _tracker.RecordFileAsync(batchId, route.Dataset!.Value, record.Key, record.Bucket, now, cancellationToken).ConfigureAwait(false);
-                        if (isNew)
-                            Log.FileRecorded(_logger, record.Key, batchId, state.Revision);
-                        else
-                            Log.DuplicateFile(_logger, record.Key, batchId);
-                        touched[batchId] = state;
-                        records.Add(new RecordOutcome(record.Key, isNew ? "recorded" : "duplicate", batchId));
-                        break;
-                    }
-                case RouteKind.ExpectedFiles:
-                    {
-                        var state = await _coordinator.RecordExpectedFilesAsync(
-                            _storeForBucket(record.Bucket), record.Bucket, record.Key, route.BatchDate!.Value, cancellationToken).ConfigureAwait(false);
-                        touched[state.BatchId] = state;
-                        records.Add(new RecordOutcome(record.Key, "expected_files", state.BatchId));
-                        break;
-                    }
-                default:
-                    throw new InvalidOperationException($"Unhandled route {route.Kind}.");
-            }
+            var result = await _arrivals.RecordAsync(arrivals, cancellationToken).ConfigureAwait(false);
+            return new HandleResult(result.Records, result.Batches);
         }
-
-        var batches = new List<BatchOutcome>();
-        if (productsArrived)
+        catch (InvalidExpectedFilesException e)
         {
-            // Products complete every batch that waited only for them. The scan runs after the products
-            // write, so a batch whose own invocation read "no products" just before is found here.
-            await foreach (var state in _tracker.ScanOpenAsync(cancellationToken).ConfigureAwait(false))
-                batches.AddRange(await _coordinator.EvaluateAsync(state, LakeLayout.ProductsKey, null, cancellationToken).ConfigureAwait(false));
-            // Touched batches with nothing open are up to date; say so, so every batch gets a line.
-            foreach (var state in touched.Values.Where(s => batches.All(b => b.BatchId != s.BatchId)))
-                batches.AddRange(await _coordinator.EvaluateAsync(state, LakeLayout.ProductsKey, null, cancellationToken).ConfigureAwait(false));
+            // The shop's list is part of the event's input: fail the invocation so retries and the dead-letter queue see it.
+            throw new InvalidEventException(e.Message, e);
         }
-        else if (touched.Count > 0)
-        {
-            // Read after this invocation's own writes: with the products write before it, one of the two
-            // invocations always sees both.
-            var productsKey = await _tracker.GetProductsKeyAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var state in touched.Values)
-                batches.AddRange(await _coordinator.EvaluateAsync(state, productsKey, null, cancellationToken).ConfigureAwait(false));
-        }
-        return new HandleResult(records, batches);
     }
 
     private async Task<object> SweepCoreAsync(Stream input, CancellationToken cancellationToken)
     {
         Log.SweepStarted(_logger, _timeProvider.GetUtcNow(), _settings.StaleBatchAfter.TotalMinutes);
         var productsKey = await _tracker.GetProductsKeyAsync(cancellationToken).ConfigureAwait(false);
-        var batches = new List<BatchOutcome>();
+        var batches = new List<BatchDecision>();
         var failures = new List<Exception>();
         var examined = 0;
         await foreach (var state in _tracker.ScanOpenAsync(cancellationToken).ConfigureAwait(false))
@@ -169,7 +110,7 @@ public sealed class Function
                 // the others; the invocation still fails below, naming every failed batch.
                 Log.BatchFailed(_logger, state.BatchId, e);
                 failures.Add(new InvalidOperationException($"batch {state.BatchId}: {e.Message}", e));
-                batches.Add(new BatchOutcome(state.BatchId, Decisions.Failed, Reason: e.Message));
+                batches.Add(new BatchDecision(state.BatchId, Decisions.Failed, Reason: e.Message));
             }
         }
         Log.SweepFinished(_logger, examined);
@@ -178,15 +119,9 @@ public sealed class Function
         return new SweepResult(batches);
     }
 
-    private sealed record RecordOutcome(
-        [property: JsonPropertyName("key")] string Key,
-        [property: JsonPropertyName("outcome")] string Outcome,
-        [property: JsonPropertyName("batch_id")] string? BatchId = null,
-        [property: JsonPropertyName("reason")] string? Reason = null);
-
     private sealed record HandleResult(
-        [property: JsonPropertyName("records")] IReadOnlyList<RecordOutcome> Records,
-        [property: JsonPropertyName("batches")] IReadOnlyList<BatchOutcome> Batches);
+        [property: JsonPropertyName("records")] IReadOnlyList<ArrivalOutcome> Records,
+        [property: JsonPropertyName("batches")] IReadOnlyList<BatchDecision> Batches);
 
-    private sealed record SweepResult([property: JsonPropertyName("batches")] IReadOnlyList<BatchOutcome> Batches);
+    private sealed record SweepResult([property: JsonPropertyName("batches")] IReadOnlyList<BatchDecision> Batches);
 }

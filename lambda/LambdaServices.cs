@@ -2,7 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using KpiPipeline.Lake;
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda;
@@ -48,7 +48,7 @@ internal sealed class LambdaServices
         {
             return create();
         }
-        catch (AmazonClientException e)
+        catch (Exception e) when (e is AmazonClientException or InvalidOperationException)
         {
             // Only happens outside Lambda (which always sets the region and credentials): say what to set.
             throw new ConfigurationException($"AWS is not configured: {e.Message} (set AWS_REGION and credentials, and AWS_ENDPOINT_URL_* for local emulators).");

@@ -7,7 +7,11 @@ internal abstract record Command;
 
 /// <param name="Bucket">The S3 bucket holding the lake, or null with <paramref name="Lake"/>.</param>
 /// <param name="Lake">A local folder holding the lake, or null with <paramref name="Bucket"/>.</param>
-internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes) : Command;
+internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes,
+    long? MaxRejectsRows = null, long? MaxRejectsBytes = null) : Command;
+
+/// <summary><c>--help</c>: the usage on stdout, exit 0.</summary>
+internal sealed record HelpCommand : Command;
 
 /// <param name="Items">Order items to generate.</param>
 /// <param name="Rounds">Measured validations, each of a freshly generated lake.</param>
@@ -20,6 +24,7 @@ internal static class CommandLine
 {
     public const string Usage =
         "usage: validator --manifest <key> (--bucket <name> | --lake <folder>) [--max-rejected-fraction 0.05] [--max-file-mb N]\n" +
+        "                 [--max-rejects-rows 100000] [--max-rejects-mb 64]\n" +
         "       validator bench [--items 1000000] [--rounds 5] [--reject-early] [--folder <dir>] [--keep]";
 
     /// <summary>The command, or a one-line error.</summary>
@@ -27,14 +32,14 @@ internal static class CommandLine
     {
         if (args.Count > 0 && args[0] == "bench")
             return ParseBench(args.Skip(1).ToArray());
+        if (args.Any(a => a is "-h" or "--help"))
+            return (new HelpCommand(), null);
         string? manifest = null, bucket = null, lake = null;
         double? fraction = null;
-        long? maxFileBytes = null;
+        long? maxFileBytes = null, maxRejectsRows = null, maxRejectsBytes = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is "-h" or "--help")
-                return (null, Usage);
             if (!name.StartsWith("--", StringComparison.Ordinal))
                 return (null, $"unexpected argument '{name}'");
             if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
@@ -61,6 +66,16 @@ internal static class CommandLine
                         return (null, $"--max-file-mb must be a whole number of megabytes from 1, not '{value}'");
                     maxFileBytes = mb * 1024 * 1024;
                     break;
+                case "--max-rejects-rows":
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rows))
+                        return (null, $"--max-rejects-rows must be a whole number of rows, not '{value}'");
+                    maxRejectsRows = rows;
+                    break;
+                case "--max-rejects-mb":
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rejectsMb) || rejectsMb is < 1 or > 1024 * 1024)
+                        return (null, $"--max-rejects-mb must be a whole number of megabytes from 1, not '{value}'");
+                    maxRejectsBytes = rejectsMb * 1024 * 1024;
+                    break;
                 default:
                     return (null, $"unknown option '{name}'");
             }
@@ -71,7 +86,7 @@ internal static class CommandLine
             return (null, "give exactly one of --bucket <name> or --lake <folder>");
         if (lake is not null && !Directory.Exists(lake))
             return (null, $"lake folder '{lake}' does not exist");
-        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes), null);
+        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes, maxRejectsRows, maxRejectsBytes), null);
     }
 
     private static (Command? Command, string? Error) ParseBench(string[] args)

@@ -30,6 +30,11 @@ internal static class ValidatorApp
             .AddFilter("KpiPipeline", LogLevel.Information)
             // Logs go to stderr: stdout carries only the JSON result.
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        if (command is HelpCommand)
+        {
+            await stdout.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+            return Valid;
+        }
         return command switch
         {
             ValidateCommand validate => await ValidateAsync(validate, stdout, stderr, loggerFactory, clock ?? TimeProvider.System, storeFactory, cancellationToken).ConfigureAwait(false),
@@ -47,9 +52,13 @@ internal static class ValidatorApp
             options = options with { MaxRejectedFraction = fraction };
         if (command.MaxFileBytes is { } bytes)
             options = options with { MaxFileBytes = bytes };
+        if (command.MaxRejectsRows is { } rejectsRows)
+            options = options with { MaxRejectsRows = rejectsRows };
+        if (command.MaxRejectsBytes is { } rejectsBytes)
+            options = options with { MaxRejectsBytes = rejectsBytes };
         using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
         var store = storeFactory?.Invoke(command)
-            ?? (s3 is null ? new LocalObjectStore(command.Lake!) : new S3ObjectStore(s3, command.Bucket!));
+            ?? (s3 is null ? new LocalObjectStore(command.Lake!, loggers.CreateLogger<LocalObjectStore>()) : new S3ObjectStore(s3, command.Bucket!));
         try
         {
             var result = await new BatchValidator(store, options, clock, logger).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);
@@ -64,7 +73,7 @@ internal static class ValidatorApp
             await stderr.WriteLineAsync($"validator: manifest {e.Location} does not exist").ConfigureAwait(false);
             return Rejected;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or InvalidObjectKeyException)
         {
             await stderr.WriteLineAsync($"validator: {e.Message}").ConfigureAwait(false);
             return Rejected;
@@ -74,11 +83,12 @@ internal static class ValidatorApp
             await stderr.WriteLineAsync("validator: cancelled").ConfigureAwait(false);
             return Failure;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or ObjectNotFoundException)
+        catch (Exception e) when ((InfrastructureFailure.Describe(e) ?? AwsFailures.Describe(e) ?? (e is ObjectNotFoundException ? e.Message : null)) is { } failure)
         {
-            // Infrastructure: the state machine retries. The exception object goes to the log, one line to stderr.
+            // Infrastructure (a file listed in the manifest vanishing mid-run included): the state machine retries.
+            // The exception object goes to the log, one line to stderr.
             ValidatorLog.InfrastructureFailure(logger, e);
-            await stderr.WriteLineAsync($"validator: infrastructure failure: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"validator: infrastructure failure: {failure}").ConfigureAwait(false);
             return Failure;
         }
         catch (Exception e) when (e is not OperationCanceledException)

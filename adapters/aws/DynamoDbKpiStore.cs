@@ -122,7 +122,7 @@ public sealed class DynamoDbKpiStore : IKpiStore
         var pending = new Dictionary<string, KeysAndAttributes> { [table] = keys };
         await _retries.ExecuteAsync(async token =>
         {
-            var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, token).ConfigureAwait(false);
+            var response = await NamingTheTableAsync(table, () => _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, token)).ConfigureAwait(false);
             if (response.Responses?.TryGetValue(table, out var found) == true)
                 items.AddRange(found);
             if (response.UnprocessedKeys is { Count: > 0 } unprocessed && unprocessed.Values.Any(k => k.Keys.Count > 0))
@@ -151,7 +151,8 @@ public sealed class DynamoDbKpiStore : IKpiStore
         {
             await _retries.ExecuteAsync(async token =>
             {
-                var response = await _dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, token).ConfigureAwait(false);
+                var response = await NamingTheTableAsync(string.Join(" or ", pending.Keys.Order(StringComparer.Ordinal)),
+                    () => _dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, token)).ConfigureAwait(false);
                 if (response.UnprocessedItems is { Count: > 0 } unprocessed && unprocessed.Values.Any(requests => requests.Count > 0))
                 {
                     pending = unprocessed;
@@ -211,7 +212,7 @@ public sealed class DynamoDbKpiStore : IKpiStore
             };
             do
             {
-                var response = await _dynamo.QueryAsync(request, cancellationToken).ConfigureAwait(false);
+                var response = await NamingTheTableAsync(table, () => _dynamo.QueryAsync(request, cancellationToken)).ConfigureAwait(false);
                 items.AddRange(response.Items ?? []);
                 request.ExclusiveStartKey = response.LastEvaluatedKey;
             }
@@ -232,12 +233,29 @@ public sealed class DynamoDbKpiStore : IKpiStore
         var items = new List<Dictionary<string, AttributeValue>>();
         do
         {
-            var response = await _dynamo.ScanAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await NamingTheTableAsync(table, () => _dynamo.ScanAsync(request, cancellationToken)).ConfigureAwait(false);
             items.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey;
         }
         while (request.ExclusiveStartKey is { Count: > 0 });
         return items;
+    }
+
+    /// <summary>
+    /// A missing table (or index) as a <see cref="KpiStoreException"/> that names it: DynamoDB's own message,
+    /// "Requested resource not found", does not say which.
+    /// </summary>
+    private static async Task<T> NamingTheTableAsync<T>(string table, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException e)
+        {
+            throw new KpiStoreException(
+                $"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, or set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names", e);
+        }
     }
 
     private static WriteRequest Put(Dictionary<string, AttributeValue> item) => new(new PutRequest(item));
@@ -296,8 +314,6 @@ public sealed class DynamoDbKpiStore : IKpiStore
 
     private static DateOnly Date(AttributeValue value) => DateOnly.ParseExact(value.S, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
-
-public sealed class KpiStoreException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>A batch request came back with items or keys DynamoDB did not process (throttling): retried.</summary>
 internal sealed class UnprocessedItemsException(int count, IEnumerable<string> tables)

@@ -6,10 +6,19 @@ using Amazon.S3.Transfer;
 
 namespace KpiPipeline.Lake;
 
-/// <summary>The lake in an S3 bucket (AWSSDK.S3), configured the standard AWS way (see <see cref="AwsClients"/>).</summary>
+/// <summary>
+/// The lake in an S3 bucket (AWSSDK.S3), configured the standard AWS way (see <see cref="AwsClients"/>). Keys
+/// are checked as <see cref="ObjectKeys"/> says, like the local store's, so a name works in both or in neither.
+/// A missing bucket or denied access is an <see cref="ObjectStoreUnavailableException"/> naming the bucket.
+/// </summary>
 public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
 {
+    private const string NoSuchBucket = "NoSuchBucket";
+    private bool _bucketSeen;
+
     public string Bucket => bucket;
+
+    private IAmazonS3 Client => s3;
 
     public string Describe(string key) => $"s3://{bucket}/{key}";
 
@@ -18,7 +27,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
         do
         {
-            var response = await s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var response = await ListPageAsync(request, cancellationToken).ConfigureAwait(false);
             foreach (var item in response.S3Objects ?? [])
                 yield return new ObjectInfo(item.Key, item.Size ?? 0);
             request.ContinuationToken = response.NextContinuationToken;
@@ -28,23 +37,36 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
     {
+        ObjectKeys.Validate(key);
         try
         {
             await s3.GetObjectMetadataAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
             return true;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
+            // A HEAD response has no body to tell a missing object from a missing bucket: ask about the bucket once.
+            await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
             return false;
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, key) is { } unavailable)
+        {
+            throw unavailable;
         }
     }
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
+        ObjectKeys.Validate(key);
         try
         {
             var response = await s3.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
             return new ResponseStream(response);
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, key) is { } unavailable)
+        {
+            throw unavailable;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -52,14 +74,25 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         }
     }
 
-    public Task<IObjectWriter> CreateAsync(string key, CancellationToken cancellationToken) =>
-        Task.FromResult<IObjectWriter>(new S3ObjectWriter(s3, bucket, key));
+    public Task<IObjectWriter> CreateAsync(string key, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        return Task.FromResult<IObjectWriter>(new S3ObjectWriter(this, key));
+    }
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        ObjectKeys.Validate(key);
         using var body = new MemoryStream(content.ToArray(), writable: false);
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = body }, cancellationToken)
-            .ConfigureAwait(false);
+        try
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = body }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, key) is { } unavailable)
+        {
+            throw unavailable;
+        }
     }
 
     public async Task<bool> MoveAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken)
@@ -80,17 +113,69 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         return true;
     }
 
-    public Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken) =>
-        s3.CopyObjectAsync(new CopyObjectRequest
+    public async Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(sourceKey);
+        ObjectKeys.Validate(destinationKey);
+        try
         {
-            SourceBucket = bucket,
-            SourceKey = sourceKey,
-            DestinationBucket = bucket,
-            DestinationKey = destinationKey,
-        }, cancellationToken);
+            await s3.CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = bucket,
+                SourceKey = sourceKey,
+                DestinationBucket = bucket,
+                DestinationKey = destinationKey,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, sourceKey) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
 
-    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
-        s3.DeleteObjectAsync(bucket, key, cancellationToken);
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        try
+        {
+            await s3.DeleteObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, key) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    private async Task<ListObjectsV2Response> ListPageAsync(ListObjectsV2Request request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            return response;
+        }
+        catch (AmazonS3Exception e) when (Unavailable(e, request.Prefix) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    /// <summary>Throws when the bucket does not exist (asked once per store: afterwards a 404 is a missing object).</summary>
+    private async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    {
+        if (_bucketSeen)
+            return;
+        await ListPageAsync(new ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The bucket-level failure an S3 error means, naming the bucket; null for an error about one object.</summary>
+    private ObjectStoreUnavailableException? Unavailable(AmazonS3Exception e, string? key) => e switch
+    {
+        { ErrorCode: NoSuchBucket } => new ObjectStoreUnavailableException($"S3 bucket '{bucket}' does not exist (S3 said {e.ErrorCode}: {e.Message})", e),
+        { StatusCode: HttpStatusCode.Forbidden } => new ObjectStoreUnavailableException(
+            $"access to s3://{bucket}/{key} is denied (S3 said {e.ErrorCode}: {e.Message}); check the bucket name and the credentials' permissions", e),
+        _ => null,
+    };
 
     /// <summary>Keeps the GetObject response alive as long as its body is being read.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : Stream
@@ -121,16 +206,18 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
     /// <summary>Spools to a temporary file, then uploads (multipart for large objects): memory stays flat.</summary>
     private sealed class S3ObjectWriter : IObjectWriter
     {
+        private readonly S3ObjectStore _store;
         private readonly IAmazonS3 _s3;
         private readonly string _bucket;
         private readonly string _key;
         private readonly string _spoolPath = Path.Combine(Path.GetTempPath(), $"kpi-pipeline-{Guid.NewGuid():N}.spool");
         private readonly FileStream _spool;
 
-        public S3ObjectWriter(IAmazonS3 s3, string bucket, string key)
+        public S3ObjectWriter(S3ObjectStore store, string key)
         {
-            _s3 = s3;
-            _bucket = bucket;
+            _store = store;
+            _s3 = store.Client;
+            _bucket = store.Bucket;
             _key = key;
             _spool = new FileStream(_spoolPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         }
@@ -142,13 +229,20 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
             await _spool.FlushAsync(cancellationToken).ConfigureAwait(false);
             _spool.Position = 0;
             using var transfer = new TransferUtility(_s3);
-            await transfer.UploadAsync(new TransferUtilityUploadRequest
+            try
             {
-                BucketName = _bucket,
-                Key = _key,
-                InputStream = _spool,
-                AutoCloseStream = false,
-            }, cancellationToken).ConfigureAwait(false);
+                await transfer.UploadAsync(new TransferUtilityUploadRequest
+                {
+                    BucketName = _bucket,
+                    Key = _key,
+                    InputStream = _spool,
+                    AutoCloseStream = false,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (_store.Unavailable(e, _key) is { } unavailable)
+            {
+                throw unavailable;
+            }
         }
 
         public ValueTask DisposeAsync() => _spool.DisposeAsync();

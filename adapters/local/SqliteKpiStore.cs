@@ -7,7 +7,8 @@ namespace KpiPipeline.Stores;
 
 /// <summary>
 /// The embedded KPI store: a SQLite file (<c>kpis.db</c> in the lake folder). Money and rates are stored as
-/// exact decimal text; SQLite compares and sums them as numbers when queried.
+/// exact decimal text; SQLite compares and sums them as numbers when queried. A database that is locked,
+/// read-only, on a full disk or not a database is a <see cref="KpiStoreException"/> that names the file.
 /// </summary>
 public sealed class SqliteKpiStore : IKpiStore
 {
@@ -25,8 +26,22 @@ public sealed class SqliteKpiStore : IKpiStore
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var store = new SqliteKpiStore(path);
-        await store._connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await store.ExecuteAsync("""
+        try
+        {
+            await store.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw Unusable(path, e);
+        }
+        return store;
+    }
+
+    private async Task CreateSchemaAsync(CancellationToken cancellationToken)
+    {
+        await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("""
             PRAGMA journal_mode = WAL;
             PRAGMA busy_timeout = 10000;
             CREATE TABLE IF NOT EXISTS DailyKPIs (
@@ -49,7 +64,6 @@ public sealed class SqliteKpiStore : IKpiStore
               PRIMARY KEY (category, date_key));
             CREATE INDEX IF NOT EXISTS CategoryKPIs_by_date ON CategoryKPIs (date_key);
             """, cancellationToken).ConfigureAwait(false);
-        return store;
     }
 
     /// <summary>The store of a local lake folder.</summary>
@@ -57,6 +71,45 @@ public sealed class SqliteKpiStore : IKpiStore
         OpenAsync(Path.Combine(lakeFolder, LakeLayout.KpiDatabaseKey), cancellationToken);
 
     public async Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteRowsAsync(snapshot, lineage, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(Location, e);
+        }
+    }
+
+    public async Task<KpiSnapshot> ReadAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadRowsAsync(from, to, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(Location, e);
+        }
+    }
+
+    /// <summary>One line that says what is wrong with the file, by SQLite's primary result code.</summary>
+    private static KpiStoreException Unusable(string path, SqliteException e)
+    {
+        var what = (e.SqliteErrorCode & 0xFF) switch
+        {
+            SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => "is locked by another process; retry when it is released",
+            SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_PERM or SQLitePCL.raw.SQLITE_CANTOPEN => "cannot be written (read-only, or no permission for the file or its folder)",
+            SQLitePCL.raw.SQLITE_FULL => "cannot grow: the disk is full",
+            SQLitePCL.raw.SQLITE_IOERR => "cannot be read or written (an I/O error)",
+            SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB => "is not a usable SQLite database (corrupt, or another kind of file)",
+            _ => "failed",
+        };
+        return new KpiStoreException($"the KPI database {path} {what} (SQLite error {e.SqliteErrorCode}: {e.Message})", e);
+    }
+
+    private async Task WriteRowsAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken)
     {
         var computedAt = lineage.ComputedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -99,7 +152,7 @@ public sealed class SqliteKpiStore : IKpiStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<KpiSnapshot> ReadAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    private async Task<KpiSnapshot> ReadRowsAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
         var daily = new List<DailyKpi>();
         await using (var command = Range("SELECT date_key, total_orders, total_revenue, total_items_sold, return_rate, unique_customers FROM DailyKPIs", from, to, "date_key"))

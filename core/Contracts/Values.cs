@@ -51,6 +51,79 @@ public static class Values
         return decimal.TryParse(utf8, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
     }
 
+    /// <summary>
+    /// A price or cost within <see cref="ValueBounds"/>: plain decimal notation as <see cref="TryParseDecimal"/> reads it,
+    /// at most <see cref="ValueBounds.AmountIntegerDigits"/> digits before the point (leading zeros aside) and at most
+    /// <see cref="ValueBounds.AmountDecimalPlaces"/> after it (trailing zeros aside: <c>1.5000000</c> is 1.5). The
+    /// sign is parsed, not judged: a negative value comes back as <see cref="AmountStatus.Valid"/> (or out of range)
+    /// with <paramref name="negative"/> set, so the caller names the rule it breaks.
+    /// </summary>
+    public static AmountStatus ParseAmount(ReadOnlySpan<byte> utf8, out decimal value, out bool negative)
+    {
+        utf8 = Trim(utf8);
+        value = 0;
+        negative = false;
+        if (utf8.IsEmpty)
+            return AmountStatus.NotANumber;
+        negative = utf8[0] == (byte)'-';
+        var start = utf8[0] is (byte)'-' or (byte)'+' ? 1 : 0;
+        var point = -1;
+        var digits = 0;
+        var firstSignificant = -1;     // the first non-zero digit
+        var lastNonZero = -1;
+        ulong mantissa = 0;
+        for (var i = start; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (b is >= (byte)'0' and <= (byte)'9')
+            {
+                digits++;
+                mantissa = unchecked((mantissa * 10) + (uint)(b - '0'));
+                if (b != (byte)'0')
+                {
+                    lastNonZero = i;
+                    if (firstSignificant < 0)
+                        firstSignificant = i;
+                }
+            }
+            else if (b == (byte)'.' && point < 0)
+            {
+                point = i;
+            }
+            else
+            {
+                return AmountStatus.NotANumber;
+            }
+        }
+        if (digits == 0)
+            return AmountStatus.NotANumber;
+        var end = point < 0 ? utf8.Length : point;
+        var integerDigits = firstSignificant >= 0 && firstSignificant < end ? end - firstSignificant : 0;
+        if (integerDigits > ValueBounds.AmountIntegerDigits)
+            return AmountStatus.TooLarge;
+        var decimalPlaces = point >= 0 && lastNonZero > point ? lastNonZero - point : 0;
+        if (decimalPlaces > ValueBounds.AmountDecimalPlaces)
+            return AmountStatus.TooPrecise;
+        var scale = point < 0 ? 0 : utf8.Length - point - 1;
+        if (digits <= 19)
+        {
+            // As TryParseDecimal builds it, scale (trailing zeros) included.
+            value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, negative, (byte)scale);
+            return AmountStatus.Valid;
+        }
+        // Padded with zeros beyond 19 digits: only the significant digits (at most 18 here) make the value.
+        mantissa = 0;
+        var from = firstSignificant >= 0 ? Math.Min(firstSignificant, end) : end;
+        var to = point >= 0 ? point + decimalPlaces : end - 1;
+        for (var i = from; i <= to; i++)
+        {
+            if (utf8[i] != (byte)'.')
+                mantissa = (mantissa * 10) + (uint)(utf8[i] - '0');
+        }
+        value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, negative, (byte)decimalPlaces);
+        return AmountStatus.Valid;
+    }
+
     /// <summary>A whole number written with digits only (an optional leading '+').</summary>
     public static bool TryParseInteger(ReadOnlySpan<byte> utf8, out long value)
     {

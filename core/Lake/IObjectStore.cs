@@ -47,8 +47,27 @@ public interface IObjectWriter : IAsyncDisposable
     Task CommitAsync(CancellationToken cancellationToken);
 }
 
-public sealed class ObjectNotFoundException(string location)
-    : Exception($"{location} does not exist.")
+public sealed class ObjectNotFoundException : Exception
 {
-    public string Location { get; } = location;
+    public ObjectNotFoundException(string location)
+        : base($"{location} does not exist.")
+    {
+        Location = location;
+    }
+
+    /// <param name="reason">Why what is at the location is no object (a symbolic link, a FIFO in a local lake).</param>
+    public ObjectNotFoundException(string location, string reason)
+        : base($"{location} is not an object: {reason}.")
+    {
+        Location = location;
+    }
+
+    public string Location { get; }
 }
+
+/// <summary>
+/// The store itself cannot be used — its bucket does not exist, access is denied — rather than one object
+/// missing: an infrastructure failure, which names the bucket.
+/// </summary>
+public sealed class ObjectStoreUnavailableException(string message, Exception? innerException = null)
+    : IOException(message, innerException);

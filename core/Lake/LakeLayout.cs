@@ -73,10 +73,15 @@ public static class LakeLayout
     public static bool TryParseDate(ReadOnlySpan<char> text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
-    /// <summary>Parses a data file's key in any stage; false for keys that are not data files of the layout.</summary>
+    /// <summary>
+    /// Parses a data file's key in any stage; false for keys that are not data files of the layout, among them
+    /// keys that are no key inside the lake at all (<see cref="ObjectKeys.Problem"/>).
+    /// </summary>
     public static bool TryParse(string key, out LakeFile file)
     {
         file = null!;
+        if (ObjectKeys.Problem(key) is not null)
+            return false;
         Stage? stage = null;
         foreach (var candidate in Enum.GetValues<Stage>())
         {

@@ -15,6 +15,12 @@ public interface IKpiStore : IAsyncDisposable
     Task<KpiSnapshot> ReadAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// The KPI store cannot be used (a table missing, the database locked, read-only or on a full disk): an
+/// infrastructure failure, with a message that names the store.
+/// </summary>
+public sealed class KpiStoreException(string message, Exception? innerException = null) : Exception(message, innerException);
+
 /// <summary>The physical table names; CDK passes generated names through <c>DAILY_KPIS_TABLE</c> and <c>CATEGORY_KPIS_TABLE</c>.</summary>
 public sealed record KpiTableNames(string Daily = "DailyKPIs", string Category = "CategoryKPIs")
 {

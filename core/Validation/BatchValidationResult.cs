@@ -47,6 +47,7 @@ public enum FileDisposition
 /// <param name="OffDateRows">Orders whose created_at falls on another UTC date than the batch (accepted).</param>
 /// <param name="FileError">Why the whole file was quarantined, when it was.</param>
 /// <param name="Examples">The first few row rejections.</param>
+/// <param name="RejectedBeyondCap">Rejected rows counted but not written, because the rejects file reached its cap (rows or bytes).</param>
 public sealed record FileValidationResult(
     string Key,
     Dataset Dataset,
@@ -61,7 +62,8 @@ public sealed record FileValidationResult(
     string? RejectsKey,
     string? ErrorsKey,
     Violation? FileError,
-    IReadOnlyList<Violation> Examples)
+    IReadOnlyList<Violation> Examples,
+    long RejectedBeyondCap = 0)
 {
     /// <summary>The file's rows are available to the KPI job.</summary>
     [JsonIgnore]

@@ -168,6 +168,8 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
 
     private static LakeFile Parse(string key, Dataset dataset, string manifestKey)
     {
+        if (ObjectKeys.Problem(key) is { } problem)
+            throw new InvalidDataException($"{manifestKey}: '{key}' is not a key inside the lake: {problem}.");
         if (!LakeLayout.TryParse(key, out var file) || file.Stage != Stage.Raw || file.Dataset != dataset)
             throw new InvalidDataException($"{manifestKey}: '{key}' is not a raw {dataset.Folder()} key of the lake layout.");
         return file;

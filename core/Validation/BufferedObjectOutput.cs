@@ -16,6 +16,7 @@ internal sealed class BufferedObjectOutput : IAsyncDisposable
     private readonly IObjectWriter _writer;
     private byte[] _buffer = new byte[FlushThreshold * 2];
     private int _used;
+    private long _flushed;
 
     private BufferedObjectOutput(IObjectWriter writer)
     {
@@ -26,6 +27,17 @@ internal sealed class BufferedObjectOutput : IAsyncDisposable
         new(await store.CreateAsync(key, cancellationToken).ConfigureAwait(false));
 
     public bool ShouldFlush => _used >= FlushThreshold;
+
+    /// <summary>Bytes appended so far, flushed or not.</summary>
+    public long Length => _flushed + _used;
+
+    /// <summary>Drops what was appended after <paramref name="length"/>; only bytes not flushed yet can be dropped.</summary>
+    public void TruncateTo(long length)
+    {
+        if (length < _flushed || length > Length)
+            throw new ArgumentOutOfRangeException(nameof(length), length, "Only bytes appended since the last flush can be dropped.");
+        _used = (int)(length - _flushed);
+    }
 
     public void Append(ReadOnlySpan<byte> bytes)
     {
@@ -73,6 +85,7 @@ internal sealed class BufferedObjectOutput : IAsyncDisposable
         if (_used == 0)
             return;
         await _writer.Stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken).ConfigureAwait(false);
+        _flushed += _used;
         _used = 0;
     }
 

@@ -95,7 +95,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     rejects = await BufferedObjectOutput.CreateAsync(store, rejectsKey, cancellationToken).ConfigureAwait(false);
                     rejects.Append(RejectsHeader);
                 }
-                WriteReject(rejects, violation, reader.RawRecord);
+                if (!TryWriteReject(rejects, violation, reader.RawRecord, tally))
+                    continue;
                 if (rejects.ShouldFlush)
                     await rejects.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -273,8 +274,9 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
     private Violation? FractionExceeded(Tally tally)
     {
-        // Identical duplicates are harmless (dropped so they count once); only real defects make a file suspect.
-        var defects = tally.Rejected - tally.IdenticalDuplicates;
+        // Identical duplicates count too: dropping them keeps the KPIs right, but a file that is mostly one row
+        // repeated (hundreds of megabytes of it) is not an export to accept.
+        var defects = tally.Rejected;
         if (defects <= options.MaxRejectedFraction * tally.RowsRead)
             return null;
         return new Violation(ValidationRules.RejectedFractionExceeded, 0, null,
@@ -290,7 +292,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             await DeleteIfExistsAsync(rejectsKey, cancellationToken).ConfigureAwait(false);
         // The reason is written before the move: a crash in between leaves the raw file, and the re-run repeats both.
         var errors = new QuarantineRecord(rawKey, file.Dataset, error.Rule.Id, error.Rule.Level, error.Rule.Description, error.Line, error.Column,
-            error.Expected, error.Found, tally.RowsRead, tally.Accepted, tally.Rejected, tally.ByRule, rejectsCommitted ? rejectsKey : null);
+            error.Expected, error.Found, tally.RowsRead, tally.Accepted, tally.Rejected, tally.ByRule, rejectsCommitted ? rejectsKey : null,
+            rejectsCommitted ? tally.RejectedBeyondCap : 0);
         await store.PutAsync(errorsKey, JsonSerializer.SerializeToUtf8Bytes(errors, BatchValidationResult.JsonOptions), cancellationToken).ConfigureAwait(false);
         string? destination = null;
         if (file.Dataset != Dataset.Products)
@@ -320,6 +323,28 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                 return info.Size;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Writes the rejected row unless the rejects file is full (<see cref="ValidationOptions.MaxRejectsRows"/> or
+    /// <see cref="ValidationOptions.MaxRejectsBytes"/>); from then on rejected rows are only counted, so a file of
+    /// millions of bad rows cannot grow a rejects file without bound.
+    /// </summary>
+    private bool TryWriteReject(BufferedObjectOutput rejects, Violation violation, ReadOnlySpan<byte> record, Tally tally)
+    {
+        if (tally.RejectedBeyondCap == 0 && tally.RejectsWritten < options.MaxRejectsRows)
+        {
+            var before = rejects.Length;
+            WriteReject(rejects, violation, record);
+            if (rejects.Length <= options.MaxRejectsBytes)
+            {
+                tally.RejectsWritten++;
+                return true;
+            }
+            rejects.TruncateTo(before);
+        }
+        tally.RejectedBeyondCap++;
+        return false;
     }
 
     private static void WriteReject(BufferedObjectOutput rejects, Violation violation, ReadOnlySpan<byte> record)
@@ -361,7 +386,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
     /// <summary>The body of <c>name.errors.json</c>.</summary>
     private sealed record QuarantineRecord(string Key, Dataset Dataset, string Rule, RuleLevel Level, string Description, long Line, string? Column,
-        string Expected, string Found, long RowsRead, long Accepted, long Rejected, IReadOnlyDictionary<string, long> RejectedByRule, string? RejectsKey);
+        string Expected, string Found, long RowsRead, long Accepted, long Rejected, IReadOnlyDictionary<string, long> RejectedByRule, string? RejectsKey,
+        long RejectedBeyondCap);
 
     private sealed class Tally(int examples)
     {
@@ -373,7 +399,9 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         public long Rejected { get; private set; }
 
-        public long IdenticalDuplicates { get; private set; }
+        public long RejectsWritten { get; set; }
+
+        public long RejectedBeyondCap { get; set; }
 
         public long BlankLines { get; set; }
 
@@ -384,8 +412,6 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         public void Reject(Violation violation)
         {
             Rejected++;
-            if (violation.Rule == ValidationRules.DuplicateIdentical)
-                IdenticalDuplicates++;
             ByRule[violation.Rule.Id] = ByRule.GetValueOrDefault(violation.Rule.Id) + 1;
             if (_examples.Count < examples)
                 _examples.Add(violation);
@@ -393,6 +419,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         public FileValidationResult ToResult(string key, Dataset dataset, FileDisposition disposition, string? destination, string? rejectsKey, string? errorsKey, Violation? fileError) =>
             // A quarantined file's rows all went to invalid/ with it: none of them was accepted.
-            new(key, dataset, disposition, destination, RowsRead, disposition == FileDisposition.Quarantined ? 0 : Accepted, Rejected, BlankLines, ByRule, OffDateRows, rejectsKey, errorsKey, fileError, _examples);
+            new(key, dataset, disposition, destination, RowsRead, disposition == FileDisposition.Quarantined ? 0 : Accepted, Rejected, BlankLines, ByRule, OffDateRows, rejectsKey, errorsKey, fileError, _examples,
+                rejectsKey is null ? 0 : RejectedBeyondCap);
     }
 }

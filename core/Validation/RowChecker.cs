@@ -159,15 +159,22 @@ internal sealed class RowChecker
         switch (column.Kind)
         {
             case ColumnKind.Decimal:
-                if (!Values.TryParseDecimal(trimmed, out var amount))
+                // Every decimal column of the contracts is a price or a cost, bounded so no KPI sum can overflow.
+                var status = Values.ParseAmount(trimmed, out var amount, out var negative);
+                if (status == AmountStatus.NotANumber)
                     return Reject(IsNonFinite(trimmed) ? ValidationRules.NumberNotFinite : ValidationRules.NotANumber, column, line, value);
-                // Every decimal column of the contracts is a price or a cost.
-                return amount < 0 ? Reject(ValidationRules.NegativeAmount, column, line, value) : null;
+                if (negative && (status != AmountStatus.Valid || amount != 0))
+                    return Reject(ValidationRules.NegativeAmount, column, line, value);
+                return status switch
+                {
+                    AmountStatus.TooLarge => Reject(ValidationRules.AmountOutOfRange, column, line, value),
+                    AmountStatus.TooPrecise => Reject(ValidationRules.TooManyDecimalPlaces, column, line, value),
+                    _ => null,
+                };
             case ColumnKind.Quantity:
-                // The KPI job holds quantities as int.
-                return Values.TryParseInteger(trimmed, out var quantity) && quantity is >= 1 and <= int.MaxValue
-                    ? null
-                    : Reject(ValidationRules.InvalidQuantity, column, line, value);
+                if (!Values.TryParseInteger(trimmed, out var quantity) || quantity < ValueBounds.MinQuantity)
+                    return Reject(ValidationRules.InvalidQuantity, column, line, value);
+                return quantity > ValueBounds.MaxQuantity ? Reject(ValidationRules.QuantityOutOfRange, column, line, value) : null;
             case ColumnKind.Timestamp:
                 if (!Values.TryParseTimestamp(trimmed, out var utc))
                     return Reject(ValidationRules.InvalidTimestamp, column, line, value);

@@ -8,7 +8,7 @@ public sealed record ValidationOptions
 
     /// <summary>
     /// A file whose rejected rows exceed this fraction of its data rows is quarantined whole
-    /// (<c>rejected_fraction_exceeded</c>). Identical duplicates do not count. Default 0.05.
+    /// (<c>rejected_fraction_exceeded</c>). Identical duplicates count too: a file of one row repeated is not data. Default 0.05.
     /// </summary>
     public double MaxRejectedFraction { get; init; } = 0.05;
 
@@ -24,6 +24,15 @@ public sealed record ValidationOptions
     /// <summary>Rejected rows quoted per file in the report (the rejects file holds them all). Default 3.</summary>
     public int ExamplesPerFile { get; init; } = 3;
 
+    /// <summary>
+    /// Rows a file's rejects file holds at most; rejected rows beyond are counted in the report
+    /// (<c>rejected_beyond_cap</c>) but not written. Default 100,000.
+    /// </summary>
+    public long MaxRejectsRows { get; init; } = 100_000;
+
+    /// <summary>Bytes a file's rejects file holds at most (header included); rows beyond are counted, not written. Default 64 MiB.</summary>
+    public long MaxRejectsBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Throws when a value is out of its range; called by the validator before it starts.</summary>
     public void Validate()
     {
@@ -33,5 +42,7 @@ public sealed record ValidationOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordBytes, 1024, nameof(MaxRecordBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(FutureTolerance, TimeSpan.Zero, nameof(FutureTolerance));
         ArgumentOutOfRangeException.ThrowIfNegative(ExamplesPerFile, nameof(ExamplesPerFile));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRejectsRows, nameof(MaxRejectsRows));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRejectsBytes, 1024, nameof(MaxRejectsBytes));
     }
 }

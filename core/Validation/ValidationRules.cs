@@ -52,7 +52,7 @@ public static class ValidationRules
         "at least one data row");
 
     public static readonly ValidationRule RejectedFractionExceeded = new("rejected_fraction_exceeded", RuleLevel.File,
-        "More rows were rejected than the configured fraction allows (identical duplicates do not count), so the file is suspect as a whole.",
+        "More rows were rejected than the configured fraction allows (identical duplicates count too), so the file is suspect as a whole.",
         "a rejected fraction at most the configured maximum");
 
     // Row level: the row is rejected, the rest of the file goes on.
@@ -88,9 +88,21 @@ public static class ValidationRules
         "A price or cost is negative.",
         "zero or more");
 
+    public static readonly ValidationRule AmountOutOfRange = new("amount_out_of_range", RuleLevel.Row,
+        "A price or cost is 10^12 or more, beyond what the KPIs sum exactly (the curated data holds DECIMAL(18,6)).",
+        "less than 1000000000000");
+
+    public static readonly ValidationRule TooManyDecimalPlaces = new("too_many_decimal_places", RuleLevel.Row,
+        "A price or cost has more than 6 decimal places (trailing zeros aside); the curated data holds 6.",
+        "at most 6 decimal places");
+
     public static readonly ValidationRule InvalidQuantity = new("invalid_quantity", RuleLevel.Row,
-        "A quantity is not a whole number from 1 to 2147483647.",
-        "a whole number from 1 to 2147483647");
+        "A quantity is not a whole number of at least 1 (zero, negative, a fraction, text).",
+        "a whole number from 1 to 1000000");
+
+    public static readonly ValidationRule QuantityOutOfRange = new("quantity_out_of_range", RuleLevel.Row,
+        "A quantity is a whole number above 1,000,000, beyond what one order line can plausibly hold and the KPIs sum exactly.",
+        "a whole number from 1 to 1000000");
 
     public static readonly ValidationRule InvalidTimestamp = new("invalid_timestamp", RuleLevel.Row,
         "A timestamp is not ISO-8601 (date, or date and time with optional fraction and zone) or not a real date.",
@@ -125,7 +137,8 @@ public static class ValidationRules
         FileMissing, FileTooLarge, EmptyFile, NotUtf8, MalformedHeader, WrongDelimiter, BareCarriageReturns,
         MissingRequiredColumns, DuplicateHeader, AmbiguousColumns, NoDataRows, RejectedFractionExceeded,
         UnterminatedQuote, TextAfterQuote, RecordTooLong, FieldCountMismatch, RequiredFieldEmpty, NotANumber,
-        NumberNotFinite, NegativeAmount, InvalidQuantity, InvalidTimestamp, TimestampTooEarly, TimestampInFuture,
+        NumberNotFinite, NegativeAmount, AmountOutOfRange, TooManyDecimalPlaces, InvalidQuantity, QuantityOutOfRange,
+        InvalidTimestamp, TimestampTooEarly, TimestampInFuture,
         DuplicateKeyConflict, DuplicateIdentical, UnknownOrder, UnknownProduct,
     ];
 

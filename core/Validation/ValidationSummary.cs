@@ -37,7 +37,9 @@ internal static class ValidationSummary
             AppendFileError(text, file);
             foreach (var example in file.Examples)
                 text.Append("  e.g. ").Append(Describe(example)).Append('\n');
-            if (file.RejectsKey is not null)
+            if (file.RejectsKey is not null && file.RejectedBeyondCap > 0)
+                text.Append(culture, $"  rejected rows: {file.RejectsKey} (full: {file.RejectedBeyondCap} more rejected rows counted, not written)\n");
+            else if (file.RejectsKey is not null)
                 text.Append(culture, $"  all rejected rows: {file.RejectsKey}\n");
         }
         return text.ToString();

@@ -79,8 +79,11 @@ internal sealed class DatasetFile : IDisposable
         return lookup.TryGetValue(_chars.AsSpan(0, length), out key!, out value!);
     }
 
+    /// <summary>A price or cost within the validator's bounds (<see cref="ValueBounds"/>), which is what keeps the sums from overflowing.</summary>
     public decimal Decimal(int canonicalIndex) =>
-        Values.TryParseDecimal(Field(canonicalIndex), out var value) ? value : throw Broken(canonicalIndex, "not a decimal");
+        Values.ParseAmount(Field(canonicalIndex), out var value, out _) == AmountStatus.Valid
+            ? value
+            : throw Broken(canonicalIndex, "not a decimal within the validator's bounds");
 
     public DateTime Timestamp(int canonicalIndex) =>
         Values.TryParseTimestamp(Field(canonicalIndex), out var value) ? value : throw Broken(canonicalIndex, "not a timestamp");
@@ -90,7 +93,7 @@ internal sealed class DatasetFile : IDisposable
         var field = Field(canonicalIndex);
         if (field.IsEmpty)
             return 1;
-        return Values.TryParseInteger(field, out var value) && value is > 0 and <= int.MaxValue
+        return Values.TryParseInteger(field, out var value) && value is >= ValueBounds.MinQuantity and <= ValueBounds.MaxQuantity
             ? (int)value
             : throw Broken(canonicalIndex, "not a positive whole quantity");
     }

@@ -7,7 +7,12 @@ namespace KpiPipeline.Lambda.Events;
 /// <summary>One <c>ObjectCreated:*</c> record of an S3 notification, with its key URL-decoded.</summary>
 /// <param name="Index">The record's position in <c>Records</c>, for log lines and messages.</param>
 /// <param name="EventTime">When S3 saw the upload; null when the record has none.</param>
-internal sealed record S3ObjectCreated(int Index, string EventName, DateTimeOffset? EventTime, string Bucket, string Key, long? Size);
+/// <param name="Sequencer">S3's order of the writes to one key: the same for a re-delivered event, a new one for every upload.</param>
+internal sealed record S3ObjectCreated(int Index, string EventName, DateTimeOffset? EventTime, string Bucket, string Key, long? Size, string? Sequencer = null)
+{
+    /// <summary>Tells a re-upload of the key from a re-delivery of the same event; the key alone when S3 sent no sequencer.</summary>
+    public string ArrivalId => Sequencer is null ? Key : $"{Key}@{Sequencer}";
+}
 
 /// <summary>A record the aggregator does not act on (another event type), kept for the log.</summary>
 internal sealed record S3SkippedRecord(int Index, string EventName, string? Key);
@@ -47,7 +52,8 @@ internal sealed record S3Notification(IReadOnlyList<S3ObjectCreated> Created, IR
             {
                 created.Add(new S3ObjectCreated(
                     index, eventName, ParseTime(record, path), bucketName, key,
-                    JsonInput.OptionalInteger(obj, "size", path + ".s3.object")));
+                    JsonInput.OptionalInteger(obj, "size", path + ".s3.object"),
+                    JsonInput.OptionalString(obj, "sequencer", path + ".s3.object")));
             }
             index++;
         }

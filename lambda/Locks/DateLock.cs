@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using static KpiPipeline.Lambda.Tracking.Expressions;
+using static KpiPipeline.Batching.DynamoDbExpressions;
 
 namespace KpiPipeline.Lambda.Locks;
 

@@ -7,8 +7,10 @@ using Spectre.Console;
 namespace KpiPipeline.SparkJob.Cli;
 
 /// <summary>What every command gets: the clock, logging to standard error, and consoles for people and programs.</summary>
-internal sealed class CommandContext(bool verbose) : IDisposable
+internal sealed class CommandContext(bool verbose) : IAsyncDisposable
 {
+    private readonly List<IAsyncDisposable> _owned = [];
+
     public TimeProvider Clock { get; } = TimeProvider.System;
 
     public ILoggerFactory Logging { get; } = LoggerFactory.Create(builder => builder
@@ -48,7 +50,22 @@ internal sealed class CommandContext(bool verbose) : IDisposable
         _ => throw new UsageException($"unknown engine '{engine}' (use inprocess or spark)"),
     };
 
-    private static SparkKpiEngine CreateSparkEngine(string? sparkRemote, IObjectStore store)
+    private SparkKpiEngine CreateSparkEngine(string? sparkRemote, IObjectStore store)
+    {
+        var client = CreateSparkClient(sparkRemote);
+        try
+        {
+            return new SparkKpiEngine(client, store);
+        }
+        catch (ArgumentException e)
+        {
+            // A local lake whose path Spark would read as a glob pattern.
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>A client for <c>--spark-remote</c>, released (with its server session) when the command ends.</summary>
+    public SparkConnectClient CreateSparkClient(string? sparkRemote)
     {
         if (sparkRemote is null)
             throw new UsageException("--engine spark needs --spark-remote sc://host:15002/;token=…");
@@ -61,11 +78,19 @@ internal sealed class CommandContext(bool verbose) : IDisposable
         {
             throw new UsageException(e.Message);
         }
-        return new SparkKpiEngine(new SparkConnectClient(connection), SparkKpiEngine.CuratedLocation(store));
+        var client = new SparkConnectClient(connection, new SparkConnectClientOptions { Logger = Logging.CreateLogger<SparkConnectClient>() });
+        _owned.Add(client);
+        return client;
     }
 
     public KpiJob CreateJob(LakeTarget target, IKpiEngine engine) =>
         new(target.Store, target.Kpis, engine, Clock, Logging.CreateLogger<KpiJob>());
 
-    public void Dispose() => Logging.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        // Newest first: an engine goes before the client it uses.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+            await _owned[i].DisposeAsync().ConfigureAwait(false);
+        Logging.Dispose();
+    }
 }

@@ -17,15 +17,20 @@ internal static class CommonOptions
         Description = "An S3 bucket; KPIs go to DynamoDB. Configured by the AWS default chain and AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB.",
     };
 
+    /// <summary>The defaults of --engine and --spark-remote, so a container's task definition can choose them (the state machine's command stays the same).</summary>
+    public const string EngineVariable = "KPI_ENGINE";
+    public const string SparkRemoteVariable = "KPI_SPARK_REMOTE";
+
     public static Option<string> Engine() => new("--engine")
     {
-        Description = "Where KPIs are computed: inprocess (default) or spark.",
-        DefaultValueFactory = _ => "inprocess",
+        Description = $"Where KPIs are computed: inprocess or spark (default: ${EngineVariable}, else inprocess).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(EngineVariable) is { Length: > 0 } engine ? engine : "inprocess",
     };
 
     public static Option<string?> SparkRemote() => new("--spark-remote")
     {
-        Description = "Spark Connect connection string, sc://host:15002/;token=…;use_ssl=true (with --engine spark).",
+        Description = $"Spark Connect connection string, sc://host:15002/;token=…;use_ssl=true (with --engine spark; default: ${SparkRemoteVariable}).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SparkRemoteVariable) is { Length: > 0 } remote ? remote : null,
     };
 
     public static Option<bool> Verbose() => new("--verbose", "-v")

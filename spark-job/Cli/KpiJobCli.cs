@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Amazon.Runtime;
 using KpiPipeline.Lake;
-using KpiPipeline.Stores;
 
 namespace KpiPipeline.SparkJob.Cli;
 
@@ -18,7 +16,13 @@ internal static class KpiJobCli
             KpisCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            SparkCheckCommand.Create(),
         };
+        if (UnknownCommand(root, args) is { } unknown)
+        {
+            await Console.Error.WriteLineAsync($"kpi-job: {unknown} (see kpi-job --help)").ConfigureAwait(false);
+            return ExitCodes.Rejected;
+        }
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -29,10 +33,25 @@ internal static class KpiJobCli
         return await parse.InvokeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A first argument that names no command gets its own message: the parser would only say that a command
+    /// is required, without naming the word it did not know.
+    /// </summary>
+    private static string? UnknownCommand(RootCommand root, string[] args)
+    {
+        var commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        if (args.Length == 0)
+            return $"no command given; the commands are {commands}";
+        var first = args[0];
+        if (first.StartsWith('-') || root.Subcommands.Any(c => c.Name == first || c.Aliases.Contains(first)))
+            return null;
+        return $"'{first}' is not a command; the commands are {commands}";
+    }
+
     /// <summary>Runs a command's work; expected failures become one line on standard error and an exit code.</summary>
     public static async Task<int> GuardAsync(bool verbose, Func<CommandContext, Task<int>> work)
     {
-        using var context = new CommandContext(verbose);
+        await using var context = new CommandContext(verbose);
         try
         {
             return await work(context).ConfigureAwait(false);
@@ -41,7 +60,7 @@ internal static class KpiJobCli
         {
             return Fail(ExitCodes.Rejected, e.Message);
         }
-        catch (Exception e) when (e is InvalidDataException or ObjectNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or ObjectNotFoundException or InvalidObjectKeyException)
         {
             return Fail(ExitCodes.Rejected, e.Message);
         }
@@ -49,11 +68,11 @@ internal static class KpiJobCli
         {
             return Fail(ExitCodes.Cancelled, "cancelled");
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or KpiStoreException or IOException or SparkConnect.SparkConnectException)
+        catch (Exception e) when (Infrastructure(e) is { } failure)
         {
             if (verbose)
                 await Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            return Fail(ExitCodes.Failure, $"{e.GetType().Name}: {e.Message}");
+            return Fail(ExitCodes.Failure, failure);
         }
         catch (Exception e) when (!verbose)
         {
@@ -61,6 +80,11 @@ internal static class KpiJobCli
             return Fail(ExitCodes.Failure, $"unexpected {e.GetType().Name}: {e.Message} (run with --verbose for details)");
         }
     }
+
+    private static string? Infrastructure(Exception e) =>
+        InfrastructureFailure.Describe(e)
+        ?? AwsFailures.Describe(e)
+        ?? (e is SparkConnect.SparkConnectException ? $"Spark Connect failure: {e.Message}" : null);
 
     private static int Fail(int exitCode, string message)
     {

@@ -19,7 +19,7 @@ internal static class KpisCommand
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
-            await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken).ConfigureAwait(false);
+            await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken, loggers: context.Logging).ConfigureAwait(false);
             var snapshot = await target.Kpis.ReadAsync(parse.GetValue(from), parse.GetValue(to), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(format) == "json")
                 KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);

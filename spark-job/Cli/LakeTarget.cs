@@ -1,5 +1,7 @@
 using KpiPipeline.Lake;
 using KpiPipeline.Stores;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KpiPipeline.SparkJob.Cli;
 
@@ -22,7 +24,9 @@ internal sealed class LakeTarget : IAsyncDisposable
 
     public string Description { get; }
 
-    public static async Task<LakeTarget> OpenAsync(string? lake, string? bucket, TimeProvider clock, CancellationToken cancellationToken, bool createLake = false)
+    /// <param name="loggers">Where a local lake reports entries it skips (symbolic links, FIFOs).</param>
+    public static async Task<LakeTarget> OpenAsync(string? lake, string? bucket, TimeProvider clock, CancellationToken cancellationToken, bool createLake = false,
+        ILoggerFactory? loggers = null)
     {
         if ((lake is null) == (bucket is null))
             throw new UsageException("give exactly one of --lake <folder> or --bucket <name>");
@@ -39,7 +43,7 @@ internal sealed class LakeTarget : IAsyncDisposable
                 throw new UsageException($"lake folder '{lake}' does not exist");
             Directory.CreateDirectory(folder);
         }
-        var store = new LocalObjectStore(folder);
+        var store = new LocalObjectStore(folder, (loggers ?? NullLoggerFactory.Instance).CreateLogger<LocalObjectStore>());
         var sqlite = await SqliteKpiStore.OpenInLakeAsync(folder, cancellationToken).ConfigureAwait(false);
         return new LakeTarget(store, sqlite, folder);
     }

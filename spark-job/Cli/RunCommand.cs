@@ -32,13 +32,21 @@ internal static class RunCommand
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
+            var started = context.Clock.GetUtcNow();
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken,
-                createLake: parse.GetValue(upload) is not null).ConfigureAwait(false);
+                createLake: parse.GetValue(upload) is not null, loggers: context.Logging).ConfigureAwait(false);
             if (parse.GetValue(upload) is { } folder)
-                await UploadAsync(target.Store, folder, cancellationToken).ConfigureAwait(false);
+            {
+                await UploadAsync(target.Store, folder, skipped => context.Error.MarkupLine(
+                    $"Skipped {Markup.Escape(skipped.Path)}: {Markup.Escape(skipped.Description)}, not a regular file."), cancellationToken).ConfigureAwait(false);
+            }
             if (parse.GetValue(orchestrator) == LocalStateMachineRun.LocalSfn)
+            {
+                await RemoveStalePartialFilesAsync(context, target, started, cancellationToken).ConfigureAwait(false);
                 return await LocalStateMachineRun.RunAsync(context, target, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
+            }
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
+            await RemoveStalePartialFilesAsync(context, target, started, cancellationToken).ConfigureAwait(false);
             var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>());
             ValidateBatch validate = async (manifestKey, token) =>
             {
@@ -85,12 +93,22 @@ internal static class RunCommand
         return command;
     }
 
-    /// <summary>Copies a folder into raw/, keeping its sub-paths.</summary>
-    private static async Task UploadAsync(IObjectStore store, string folder, CancellationToken cancellationToken)
+    /// <summary>Removes what writes killed before this run left in a local lake (S3 keeps no half-written objects).</summary>
+    private static async Task RemoveStalePartialFilesAsync(CommandContext context, LakeTarget target, DateTimeOffset started, CancellationToken cancellationToken)
+    {
+        if (target.Store is not LocalObjectStore local)
+            return;
+        var removed = await local.RemoveStalePartialFilesAsync(started, cancellationToken).ConfigureAwait(false);
+        if (removed.Count > 0)
+            context.Error.MarkupLine($"Removed {removed.Count} stale *.partial file(s) left by an interrupted write.");
+    }
+
+    /// <summary>Copies a folder's regular files into raw/, keeping their sub-paths; links and FIFOs are reported and skipped.</summary>
+    private static async Task UploadAsync(IObjectStore store, string folder, Action<SkippedEntry> skipped, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(folder))
             throw new UsageException($"upload folder '{folder}' does not exist");
-        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var path in LocalFiles.EnumerateRegularFiles(Path.GetFullPath(folder), skipped).Order(StringComparer.Ordinal))
         {
             var key = "raw/" + Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/');
             await using var source = File.OpenRead(path);

@@ -1,6 +1,9 @@
 using System.Globalization;
-using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
 
 namespace KpiPipeline.SparkJob.SparkConnect;
 
@@ -14,6 +17,45 @@ internal static class SparkConnectErrors
     // what an operator needs in a log line, the whole text stays in ServerMessage.
     private const int MaxServerMessageLength = 1000;
 
+    /// <summary>
+    /// The one-line error for a failed call. Grpc.Net.Client reports transport failures as UNAVAILABLE or
+    /// INTERNAL with the client-side exception attached (<see cref="Status.DebugException"/>); a status
+    /// the server sent has none, and carries Spark's ErrorInfo in grpc-status-details-bin.
+    /// </summary>
+    public static SparkConnectException FromRpc(RpcException exception, string endpoint, string method, bool useSsl, TimeSpan? timeout)
+    {
+        var debug = exception.Status.DebugException;
+        // A reset stream (RST_STREAM with an error code), whether before the response headers or while reading.
+        if (Find<HttpProtocolException>(debug) is { } reset)
+            return StreamCut(endpoint, method, reset);
+        if (Find<HttpRequestException>(debug) is { } http)
+        {
+            return http.HttpRequestError switch
+            {
+                HttpRequestError.SecureConnectionError => TlsFailed(endpoint, http),
+                HttpRequestError.HttpProtocolError or HttpRequestError.VersionNegotiationError or HttpRequestError.InvalidResponse
+                    => NotHttp2(endpoint, useSsl, http),
+                HttpRequestError.ResponseEnded => StreamCut(endpoint, method, http),
+                _ when Find<TimeoutException>(http) is not null => ConnectTimeout(endpoint, http),
+                _ => Unreachable(endpoint, http),
+            };
+        }
+
+        // Grpc.Net.Client connects through its own subchannel: a refused or unroutable connection arrives bare.
+        if (Find<SocketException>(debug) is { } socket)
+            return Unreachable(endpoint, socket);
+        if (Find<InvalidProtocolBufferException>(debug) is { } protobuf)
+            return BadProtobuf(endpoint, method, protobuf);
+        if (Find<IOException>(debug) is { } io)
+            return StreamCut(endpoint, method, io);
+        if (exception.StatusCode == StatusCode.DeadlineExceeded && debug is null or OperationCanceledException or TimeoutException)
+            return DeadlineExceeded(endpoint, method, timeout, exception);
+        if (exception.StatusCode == StatusCode.ResourceExhausted && exception.Status.Detail.Contains("maximum configured message size", StringComparison.Ordinal))
+            return new($"Spark Connect {method} at {endpoint}: {OneLine(exception.Status.Detail)} (raise grpc_max_message_size in the connection string).", exception);
+
+        return ServerStatus(endpoint, method, (int)exception.StatusCode, exception.Status.Detail, ErrorReason(exception), exception);
+    }
+
     public static SparkConnectException Unreachable(string endpoint, Exception inner) =>
         new($"Spark Connect server unreachable at {endpoint}: {OneLine(inner.Message)}", inner);
 
@@ -21,44 +63,16 @@ internal static class SparkConnectErrors
         new($"TLS handshake with the Spark Connect server at {endpoint} failed: {OneLine(Innermost(inner).Message).TrimEnd('.')} (use_ssl=true and token need TLS, which open-source Spark Connect only has behind a proxy).", inner);
 
     public static SparkConnectException NotHttp2(string endpoint, bool useSsl, Exception inner) =>
-        new($"The server at {endpoint} did not answer gRPC over HTTP/2{(useSsl ? string.Empty : " without TLS")} (wrong port, or does it need use_ssl=true?): {OneLine(inner.Message)}", inner);
+        new($"The server at {endpoint} did not answer gRPC over HTTP/2{(useSsl ? string.Empty : " without TLS")} (wrong port, or does it need use_ssl=true?): {OneLine(Innermost(inner).Message)}", inner);
 
-    public static SparkConnectException ConnectTimeout(string endpoint, TimeSpan timeout, Exception inner) =>
-        new($"Spark Connect server unreachable at {endpoint}: no connection within {timeout.TotalSeconds:0} s.", inner);
+    public static SparkConnectException ConnectTimeout(string endpoint, Exception inner) =>
+        new($"Spark Connect server unreachable at {endpoint}: no connection within the connect timeout ({OneLine(Innermost(inner).Message)}).", inner);
 
-    public static SparkConnectException HttpStatus(string endpoint, string method, HttpStatusCode status)
-    {
-        var hint = status switch
-        {
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => " (authentication failed: check the token)",
-            HttpStatusCode.UnsupportedMediaType => " (the endpoint does not speak gRPC)",
-            HttpStatusCode.NotFound => " (no Spark Connect service at this address)",
-            HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => " (a proxy could not reach Spark)",
-            _ => string.Empty,
-        };
-        return new($"Spark Connect {method} at {endpoint} answered HTTP {(int)status} {status}{hint}.");
-    }
-
-    public static SparkConnectException NotGrpc(string endpoint, string method, string? contentType) =>
-        new($"Spark Connect {method} at {endpoint} answered with content-type '{contentType ?? "(none)"}', not a gRPC response.");
-
-    public static SparkConnectException MissingStatus(string endpoint, string method) =>
-        new($"Spark Connect {method} at {endpoint} ended without a grpc-status: the stream was cut or the server is not gRPC.");
+    public static SparkConnectException DeadlineExceeded(string endpoint, string method, TimeSpan? timeout, Exception inner) =>
+        new($"Spark Connect {method} at {endpoint} did not finish within its deadline{(timeout is { } t ? $" of {t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : string.Empty)} (DEADLINE_EXCEEDED).", inner);
 
     public static SparkConnectException StreamCut(string endpoint, string method, Exception inner) =>
-        new($"Spark Connect {method} stream from {endpoint} was cut midway: {OneLine(inner.Message)}", inner);
-
-    public static SparkConnectException StreamCut(string endpoint, string method, long expected, long received) =>
-        new($"Spark Connect {method} stream from {endpoint} was cut midway: a message of {expected} bytes ended after {received}.");
-
-    public static SparkConnectException CompressedMessage(string endpoint, string method) =>
-        new($"Spark Connect {method} at {endpoint} sent a compressed gRPC message, which this client never asks for.");
-
-    public static SparkConnectException InvalidFrameFlag(string endpoint, string method, byte flag) =>
-        new($"Spark Connect {method} at {endpoint} sent a gRPC message with invalid flag byte 0x{flag:x2}.");
-
-    public static SparkConnectException MessageTooLarge(string endpoint, string method, long length, int max) =>
-        new($"Spark Connect {method} at {endpoint} sent a {length}-byte message, more than grpc_max_message_size={max}.");
+        new($"Spark Connect {method} stream from {endpoint} was cut midway: {OneLine(Innermost(inner).Message)}", inner);
 
     public static SparkConnectException BadProtobuf(string endpoint, string method, Exception inner) =>
         new($"Spark Connect {method} at {endpoint} sent a message that does not decode: {OneLine(inner.Message)}", inner);
@@ -66,7 +80,7 @@ internal static class SparkConnectErrors
     public static SparkConnectException UnexpectedReply(string endpoint, string method, string what) =>
         new($"Spark Connect {method} at {endpoint}: {what}.");
 
-    public static SparkConnectException ServerStatus(string endpoint, string method, int code, string? serverMessage, string? reason)
+    public static SparkConnectException ServerStatus(string endpoint, string method, int code, string? serverMessage, string? reason, Exception? inner = null)
     {
         var text = serverMessage is { Length: > 0 } ? OneLine(serverMessage) : "(no message)";
         var name = StatusName(code);
@@ -75,23 +89,33 @@ internal static class SparkConnectErrors
             16 => $"Spark Connect authentication failed at {endpoint} (UNAUTHENTICATED): {text} (check the token parameter)",
             7 => $"Spark Connect permission denied at {endpoint} (PERMISSION_DENIED): {text}",
             14 => $"Spark Connect server unavailable at {endpoint} (UNAVAILABLE): {text}",
+            12 => $"Spark Connect {method} at {endpoint} is not implemented (UNIMPLEMENTED): {text} (not a Spark Connect server, or an older Spark)",
             13 or 2 => $"Spark SQL error{(reason is null ? string.Empty : $" [{reason}]")} from {endpoint} ({name}): {text}",
             _ => $"Spark Connect {method} at {endpoint} failed with {name} ({code.ToString(CultureInfo.InvariantCulture)}){(reason is null ? string.Empty : $" [{reason}]")}: {text}",
         };
-        return new(message, code, serverMessage, reason);
+        return new(message, code, serverMessage, reason, inner);
     }
 
-    public static SparkConnectException ArrowMalformed(string what) =>
-        new($"Malformed Arrow IPC stream from Spark: {what}.");
+    public static SparkConnectException ReattachGaveUp(string endpoint, string operationId, int streams) =>
+        new($"Spark Connect execution {operationId} at {endpoint} ended {streams} streams in a row without a response or ResultComplete; giving up.");
 
-    public static SparkConnectException ArrowUnsupported(string what) =>
-        new($"Unsupported Arrow result from Spark: {what}; this client reads exactly one Utf8 or LargeUtf8 column (e.g. SELECT to_json(struct(*)) AS j ...).");
+    public static SparkConnectException ArrowMalformed(string what, Exception? inner = null) =>
+        inner is null ? new($"Malformed Arrow IPC data from Spark: {what}.") : new($"Malformed Arrow IPC data from Spark: {what}: {OneLine(inner.Message)}", inner);
 
-    public static SparkConnectException BadKpiRow(string grain, string what, string? row)
-    {
-        var shown = row is null ? "NULL" : row.Length <= 200 ? row : row[..200] + "…";
-        return new($"Spark {grain} KPI query returned an unexpected row: {what}: {OneLine(shown)}");
-    }
+    public static SparkConnectException MissingColumn(string column, IEnumerable<string> present) =>
+        new($"Spark result has no column '{column}' (columns: {string.Join(", ", present)}).");
+
+    public static SparkConnectException WrongColumnType(string column, string arrowType, string wanted) =>
+        new($"Spark result column '{column}' is {arrowType}, which does not convert to {wanted}.");
+
+    public static SparkConnectException NullValue(string column, int row) =>
+        new($"Spark result column '{column}' is NULL in row {row.ToString(CultureInfo.InvariantCulture)}, where a value is required.");
+
+    public static SparkConnectException ValueOutOfRange(string column, int row, string what, Exception? inner = null) =>
+        new($"Spark result column '{column}' in row {row.ToString(CultureInfo.InvariantCulture)}: {what}.", inner ?? new OverflowException(what));
+
+    public static SparkConnectException BadKpiRow(string grain, string what) =>
+        new($"Spark {grain} KPI query returned an unexpected row: {what}");
 
     public static string StatusName(int code) => code switch
     {
@@ -114,6 +138,33 @@ internal static class SparkConnectErrors
         16 => "UNAUTHENTICATED",
         _ => "UNKNOWN_STATUS",
     };
+
+    /// <summary>ErrorInfo.reason (the Spark exception class) from grpc-status-details-bin; null when absent or undecodable.</summary>
+    private static string? ErrorReason(RpcException exception)
+    {
+        try
+        {
+            var reason = exception.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+            return string.IsNullOrEmpty(reason) ? null : reason;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // The message alone still names the error.
+            return null;
+        }
+    }
+
+    private static T? Find<T>(Exception? exception)
+        where T : Exception
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+                return found;
+        }
+
+        return null;
+    }
 
     private static Exception Innermost(Exception exception)
     {

@@ -16,8 +16,8 @@ public sealed class SparkConnectException : Exception
     {
     }
 
-    internal SparkConnectException(string message, int grpcStatus, string? serverMessage, string? errorReason)
-        : base(message)
+    internal SparkConnectException(string message, int grpcStatus, string? serverMessage, string? errorReason, Exception? innerException)
+        : base(message, innerException)
     {
         GrpcStatus = grpcStatus;
         ServerMessage = serverMessage;

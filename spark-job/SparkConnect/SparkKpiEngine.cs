@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using KpiPipeline.Kpis;
 using KpiPipeline.Kpis.Sql;
 using KpiPipeline.Lake;
@@ -8,25 +7,55 @@ using KpiPipeline.Transform;
 namespace KpiPipeline.SparkJob.SparkConnect;
 
 /// <summary>
-/// Computes the KPIs on a Spark cluster through Spark Connect: a temp view over the curated order-line CSV
-/// files, then the queries <see cref="KpiSqlRenderer"/> renders from the same definitions the in-process
-/// engine interprets, each row returned as one JSON string (the only result shape the client decodes).
+/// Computes the KPIs on a Spark cluster through Spark Connect: a temp view reading the curated order-line Parquet
+/// as a data source (Hive partitions <c>date=…/batch=…</c>), then the queries <see cref="KpiSqlRenderer"/> renders
+/// from the same definitions the in-process engine interprets, their rows read as typed Arrow columns.
 /// </summary>
-public sealed class SparkKpiEngine : IKpiEngine
+public sealed class SparkKpiEngine : IKpiEngine, IAsyncDisposable
 {
     internal const string ViewName = "kpi_curated_order_lines";
 
+    /// <summary>The curated Parquet columns (docs/architecture.md), then the two partition columns of the folder names.</summary>
+    internal const string ViewSchema = """
+          order_date DATE,
+          batch_id STRING,
+          line_key STRING,
+          order_id STRING,
+          item_id STRING,
+          user_id STRING,
+          product_id STRING,
+          category STRING,
+          sale_price DECIMAL(18,6),
+          quantity INT,
+          returned BOOLEAN,
+          created_at TIMESTAMP,
+          `date` DATE
+        """;
+
     private readonly SparkConnectClient _client;
     private readonly string _curatedLocation;
+    private readonly IObjectStore? _store;
+    private readonly bool _ownsClient;
 
-    /// <param name="client">The session to use; the caller owns and disposes it.</param>
-    /// <param name="curatedLocation">Where Spark reads <c>curated/order_lines/</c>, e.g. <see cref="CuratedLocation"/>.</param>
-    public SparkKpiEngine(SparkConnectClient client, string curatedLocation)
+    /// <param name="client">The session to use.</param>
+    /// <param name="store">The lake whose curated lines Spark reads (see <see cref="CuratedLocation(IObjectStore)"/>).</param>
+    /// <param name="ownsClient">Whether disposing the engine disposes <paramref name="client"/> (releasing its session).</param>
+    public SparkKpiEngine(SparkConnectClient client, IObjectStore store, bool ownsClient = false)
+        : this(client, CuratedLocation(store), ownsClient)
+    {
+        _store = store;
+    }
+
+    /// <param name="client">The session to use.</param>
+    /// <param name="curatedLocation">Where Spark reads <c>curated/order_lines/</c>, e.g. <see cref="CuratedLocation(string)"/>.</param>
+    /// <param name="ownsClient">Whether disposing the engine disposes <paramref name="client"/> (releasing its session).</param>
+    public SparkKpiEngine(SparkConnectClient client, string curatedLocation, bool ownsClient = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrWhiteSpace(curatedLocation);
         _client = client;
         _curatedLocation = curatedLocation;
+        _ownsClient = ownsClient;
     }
 
     public string Name => "spark";
@@ -39,13 +68,13 @@ public sealed class SparkKpiEngine : IKpiEngine
     }
 
     /// <summary>
-    /// Where Spark finds the curated lines of <paramref name="store"/>: <c>s3a://bucket/…</c> for S3, a
-    /// <c>file://</c> URI for a local lake (only meaningful when Spark runs on the same machine).
+    /// Where Spark finds the curated lines of <paramref name="store"/>: <c>s3a://bucket/…</c> for S3; for a local lake
+    /// (meaningful only when Spark runs on the same machine) the <c>file://</c> path Hadoop reads verbatim, see <see cref="HadoopPath"/>.
     /// </summary>
     public static string CuratedLocation(IObjectStore store) => store switch
     {
         S3ObjectStore s3 => CuratedLocation(s3.Bucket),
-        LocalObjectStore local => new Uri(Path.Combine(Path.GetFullPath(local.Root), LakeLayout.CuratedOrderLinesPrefix)).AbsoluteUri,
+        LocalObjectStore local => HadoopPath.FromLocalFolder(Path.Combine(local.Root, LakeLayout.CuratedOrderLinesPrefix)),
         null => throw new ArgumentNullException(nameof(store)),
         _ => throw new ArgumentException($"Spark cannot read the curated lines of a {store.GetType().Name}.", nameof(store)),
     };
@@ -58,146 +87,111 @@ public sealed class SparkKpiEngine : IKpiEngine
         ArgumentNullException.ThrowIfNull(dates);
         if (dates.Count == 0)
             return KpiSnapshot.Empty;
+        // Spark refuses a view over a folder that does not exist; a lake with no curated lines has no KPIs either.
+        if (_store is not null && !await HasCuratedObjectsAsync(_store, cancellationToken).ConfigureAwait(false))
+            return new KpiSnapshot([], []) { Dates = [.. dates.Distinct()] };
 
         // Re-created on every call: a file-source view fixes its file listing when it is created, and this
-        // batch has just written (or removed) curated objects.
-        await _client.ExecuteSqlCommandAsync(CreateViewSql(_curatedLocation), cancellationToken);
+        // batch has just written (or replaced) curated objects.
+        await _client.ExecuteSqlCommandAsync(CreateViewSql(_curatedLocation), cancellationToken).ConfigureAwait(false);
 
-        var daily = new List<DailyKpi>();
-        await foreach (var row in _client.QuerySingleStringColumnAsync(QuerySql(KpiGrain.Daily, dates), cancellationToken))
-            daily.Add(ParseDaily(row));
-
-        var categories = new List<CategoryKpi>();
-        await foreach (var row in _client.QuerySingleStringColumnAsync(QuerySql(KpiGrain.Category, dates), cancellationToken))
-            categories.Add(ParseCategory(row));
-
+        var daily = await _client.QueryAsync(QuerySql(KpiGrain.Daily, dates), ReadDaily, cancellationToken)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var categories = await _client.QueryAsync(QuerySql(KpiGrain.Category, dates), ReadCategory, cancellationToken)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
         return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] }.Sorted();
     }
 
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsClient)
+            await _client.DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>
-    /// A temp view over every curated CSV. Spark discovers the <c>date=</c> folders as a partition column,
-    /// which <see cref="SourceRelation"/> filters on so only the touched dates' files are read.
-    /// escape '"': the curated writer doubles quotes (RFC 4180) while Spark's default escape is a backslash;
-    /// multiLine: a quoted field may hold a line break; FAILFAST: a bad line fails the job, as in-process.
+    /// A temp view reading every curated Parquet object as one data source. The schema is given rather than
+    /// inferred, so the partition columns get their types from it (<c>date</c> a DATE, <c>batch</c> a STRING) and
+    /// an empty folder is an empty relation; <c>pathGlobFilter</c> keeps other files (a legacy CSV) out.
     /// </summary>
     internal static string CreateViewSql(string curatedLocation) => $"""
-        CREATE OR REPLACE TEMPORARY VIEW {ViewName}
-        USING csv
+        CREATE OR REPLACE TEMPORARY VIEW {ViewName} (
+        {ViewSchema}
+        )
+        USING parquet
         OPTIONS (
           path {Literal(curatedLocation)},
-          pathGlobFilter '*.csv',
-          header 'true',
-          inferSchema 'false',
-          encoding 'UTF-8',
-          quote '"',
-          escape '"',
-          multiLine 'true',
-          mode 'FAILFAST'
+          pathGlobFilter '*.parquet'
         )
         """;
 
+    /// <summary>One grain's KPI query: the renderer's SQL over <see cref="SourceRelation"/>.</summary>
     internal static string QuerySql(KpiGrain grain, IReadOnlyCollection<DateOnly> dates) =>
-        $"SELECT to_json(struct(*)) AS j FROM (\n{KpiSqlRenderer.Render(grain, SourceRelation(dates), dates, SqlDialect.Spark)}\n) AS kpis";
+        KpiSqlRenderer.Render(grain, SourceRelation(dates), dates, SqlDialect.Spark);
 
     /// <summary>
-    /// The curated lines of <paramref name="dates"/>, typed. Every CSV column arrives as a string; empty
-    /// strings arrive as NULL (Spark's default nullValue), so text columns are coalesced back to '' to group
-    /// exactly as the in-process engine does. DECIMAL(24,8) keeps prices exact up to 8 decimal places, and
-    /// its products and sums stay within Spark's 38 digits without precision-loss rescaling.
+    /// The curated lines of <paramref name="dates"/>. The filter on the partition column <c>date</c> makes Spark list
+    /// and read only those dates' folders. <c>returned</c> becomes 0/1 for the renderer's <c>MAX(returned) = 1</c>
+    /// (ANSI SQL compares no BOOLEAN with a number), and text is never NULL, so it groups as the in-process engine does.
     /// </summary>
     internal static string SourceRelation(IReadOnlyCollection<DateOnly> dates)
     {
-        var dateList = string.Join(", ", dates.Order().Select(d => $"'{LakeLayout.FormatDate(d)}'"));
+        var dateList = string.Join(", ", dates.Distinct().Order().Select(d => $"DATE '{LakeLayout.FormatDate(d)}'"));
         return $"""
             (
-              SELECT CAST(order_date AS STRING) AS order_date,
+              SELECT order_date,
                      COALESCE(batch_id, '') AS batch_id,
                      COALESCE(line_key, '') AS line_key,
                      COALESCE(order_id, '') AS order_id,
                      COALESCE(user_id, '') AS user_id,
                      COALESCE(category, '') AS category,
-                     CAST(sale_price AS DECIMAL(24,8)) AS sale_price,
-                     CAST(quantity AS INT) AS quantity,
+                     sale_price,
+                     quantity,
                      CAST(returned AS INT) AS returned
               FROM {ViewName}
-              WHERE CAST(`date` AS STRING) IN ({dateList})
+              WHERE `date` IN ({dateList})
             ) AS curated
             """;
     }
 
-    private static DailyKpi ParseDaily(string? row)
-    {
-        using var json = ParseRow(KpiGrain.Daily, row);
-        var kpi = json.RootElement;
-        return new DailyKpi(
-            Date(kpi, KpiGrain.Daily, row),
-            Count(kpi, "total_orders", KpiGrain.Daily, row),
-            Number(kpi, "total_revenue", KpiGrain.Daily, row),
-            Count(kpi, "total_items_sold", KpiGrain.Daily, row),
-            Ratio(kpi, "return_rate", KpiGrain.Daily, row),
-            Count(kpi, "unique_customers", KpiGrain.Daily, row));
-    }
+    private static DailyKpi ReadDaily(SparkRow row) => Read(KpiGrain.Daily, row, r => new DailyKpi(
+        r.GetDate("date_key"),
+        r.GetInt64("total_orders"),
+        r.GetDecimal("total_revenue"),
+        r.GetInt64("total_items_sold"),
+        Ratio(r, "return_rate"),
+        r.GetInt64("unique_customers")));
 
-    private static CategoryKpi ParseCategory(string? row)
-    {
-        using var json = ParseRow(KpiGrain.Category, row);
-        var kpi = json.RootElement;
-        return new CategoryKpi(
-            Text(kpi, "category", row),
-            Date(kpi, KpiGrain.Category, row),
-            Number(kpi, "daily_revenue", KpiGrain.Category, row),
-            Ratio(kpi, "avg_order_value", KpiGrain.Category, row),
-            Ratio(kpi, "avg_return_rate", KpiGrain.Category, row));
-    }
+    private static CategoryKpi ReadCategory(SparkRow row) => Read(KpiGrain.Category, row, r => new CategoryKpi(
+        r.GetString("category"),
+        r.GetDate("date_key"),
+        r.GetDecimal("daily_revenue"),
+        Ratio(r, "avg_order_value"),
+        Ratio(r, "avg_return_rate")));
 
-    private static JsonDocument ParseRow(KpiGrain grain, string? row)
+    private static T Read<T>(KpiGrain grain, SparkRow row, Func<SparkRow, T> read)
     {
-        if (row is null)
-            throw BadRow(grain, "the row is NULL", row);
         try
         {
-            var document = JsonDocument.Parse(row);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-                return document;
-            document.Dispose();
-            throw BadRow(grain, "the row is not a JSON object", row);
+            return read(row);
         }
-        catch (JsonException ex)
+        catch (SparkConnectException ex)
         {
-            throw BadRow(grain, $"the row is not JSON ({ex.Message})", row);
+            throw SparkConnectErrors.BadKpiRow(grain.ToString(), ex.Message);
         }
     }
 
-    private static DateOnly Date(JsonElement kpi, KpiGrain grain, string? row) =>
-        kpi.TryGetProperty("date_key", out var value) && value.ValueKind == JsonValueKind.String && LakeLayout.TryParseDate(value.GetString(), out var date)
-            ? date
-            : throw BadRow(grain, "date_key is missing or not yyyy-MM-dd", row);
-
-    private static string Text(JsonElement kpi, string name, string? row) =>
-        // to_json leaves NULL fields out; the source coalesces text to '', so absent means ''.
-        !kpi.TryGetProperty(name, out var value) ? string.Empty
-        : value.ValueKind == JsonValueKind.String ? value.GetString()!
-        : throw BadRow(KpiGrain.Category, $"{name} is not a string", row);
-
-    private static long Count(JsonElement kpi, string name, KpiGrain grain, string? row) =>
-        kpi.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count)
-            ? count
-            : throw BadRow(grain, $"{name} is missing or not a whole number", row);
-
-    private static decimal Number(JsonElement kpi, string name, KpiGrain grain, string? row) =>
-        kpi.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number)
-            ? number
-            : throw BadRow(grain, $"{name} is missing or not a number", row);
-
     /// <summary>A ratio is NULL in SQL when its denominator is 0; the in-process engine makes that 0.</summary>
-    private static decimal Ratio(JsonElement kpi, string name, KpiGrain grain, string? row) =>
-        kpi.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? Number(kpi, name, grain, row) : 0m;
+    private static decimal Ratio(SparkRow row, string column) => row.GetDecimalOrNull(column) ?? 0m;
 
-    private static SparkConnectException BadRow(KpiGrain grain, string what, string? row) =>
-        SparkConnectErrors.BadKpiRow(grain.ToString(), what, row);
+    private static async Task<bool> HasCuratedObjectsAsync(IObjectStore store, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in store.ListAsync(LakeLayout.CuratedOrderLinesPrefix, cancellationToken).ConfigureAwait(false))
+            return true;
+        return false;
+    }
 
     /// <summary>A Spark SQL string literal (backslash escapes are on by default).</summary>
-    private static string Literal(string value)
+    internal static string Literal(string value)
     {
         var literal = new StringBuilder(value.Length + 2).Append('\'');
         foreach (var c in value)

@@ -16,6 +16,7 @@ public sealed partial class DeploymentDocTests(Support.SynthesizedStack sut)
         LambdaPublishDirectory.EnvironmentVariable,
         PipelineSettings.StaleBatchAfterMinutesContextKey,
         PipelineSettings.SweepIntervalMinutesContextKey,
+        PipelineSettings.KpiEngineContextKey,
     };
 
     public static TheoryData<string> Outputs => new(OutputNameValues());

@@ -41,6 +41,26 @@ public sealed class PipelineSettingsTests
         Assert.Contains(PipelineSettings.StaleBatchAfterMinutesContextKey, exception.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, KpiEngineMode.InProcess)]
+    [InlineData("inprocess", KpiEngineMode.InProcess)]
+    [InlineData("spark", KpiEngineMode.Spark)]
+    public void FromContext_KpiEngine_SelectsTheEngine(string? value, KpiEngineMode expected)
+    {
+        var context = value is null ? new Dictionary<string, object>() : new Dictionary<string, object> { [PipelineSettings.KpiEngineContextKey] = value };
+
+        Assert.Equal(expected, CreateSut(context).KpiEngine);
+    }
+
+    [Fact]
+    public void FromContext_UnknownKpiEngine_ThrowsNamingTheKeyAndValue()
+    {
+        var exception = Assert.Throws<ArgumentException>(() =>
+            CreateSut(new Dictionary<string, object> { [PipelineSettings.KpiEngineContextKey] = "emr" }));
+
+        Assert.StartsWith("Context value kpiEngine=emr is neither inprocess nor spark.", exception.Message, StringComparison.Ordinal);
+    }
+
     private static PipelineSettings CreateSut(Dictionary<string, object> context) =>
         PipelineSettings.FromContext(new App(new AppProps { Context = context }), Layout, "/publish");
 }

@@ -1,7 +1,6 @@
+using KpiPipeline.Batching;
 using KpiPipeline.Lambda.Events;
-using KpiPipeline.Lambda.Execution;
 using KpiPipeline.Lambda.Tests.Infrastructure;
-using KpiPipeline.Lambda.Tracking;
 using KpiPipeline.Testing;
 using Microsoft.Extensions.Logging;
 
@@ -82,6 +81,23 @@ public sealed class FunctionTests(EmulatorFixture fixture)
         var manifest = await sut.ManifestAsync(Batch, 2);
         Assert.Equal([Keys.Orders(Batch), Keys.Orders(Batch, 1)], manifest.OrdersKeys);
         Assert.Single((await sut.ManifestAsync(Batch, 1)).OrdersKeys);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameKeyUploadedAgain_RunsTheNextVersionButARedeliveryDoesNot()
+    {
+        await using var sut = await CreateSut();
+        await sut.HandleAsync(Keys.Products);
+        await sut.HandleAsync(S3Events.Uploaded(Keys.Orders(Batch), "0055AED6DCD90281E5"));
+        await sut.HandleAsync(S3Events.Uploaded(Keys.OrderItems(Batch), "0055AED6DCD90281E6"));
+
+        var redelivered = await sut.HandleAsync(S3Events.Uploaded(Keys.Orders(Batch), "0055AED6DCD90281E5"));
+        var reuploaded = await sut.HandleAsync(S3Events.Uploaded(Keys.Orders(Batch), "0055AED6DCD90281F0"));
+
+        Assert.Equal("duplicate", (string?)redelivered["records"]![0]!["outcome"]);
+        Assert.Equal(("recorded", "started", 2), ((string?)reuploaded["records"]![0]!["outcome"], (string?)reuploaded["batches"]![0]!["decision"], (int?)reuploaded["batches"]![0]!["version"]));
+        Assert.Equal(["2024-01-01-v1", "2024-01-01-v2"], sut.Recorder.Started.Keys.Order());
+        Assert.Equal([Keys.Orders(Batch)], (await sut.ManifestAsync(Batch, 2)).OrdersKeys);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 using KpiPipeline.Lambda.Tests.Infrastructure;
-using KpiPipeline.Lambda.Tracking;
 using KpiPipeline.Testing;
 using Microsoft.Extensions.Logging;
 

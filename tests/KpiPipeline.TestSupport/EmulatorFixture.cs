@@ -4,9 +4,8 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Xunit;
-
 using KpiPipeline.Stores;
+using Xunit;
 
 namespace KpiPipeline.Testing;
 

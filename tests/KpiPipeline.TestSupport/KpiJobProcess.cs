@@ -10,15 +10,19 @@ public static class KpiJobProcess
     /// <summary>Long enough for a local state-machine run; a hung process fails the test instead of the suite.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
+    /// <summary>The command line that starts the built kpi-job (the spark-job project's own output and dependency graph).</summary>
+    public static IReadOnlyList<string> Command => BuiltAssembly.DotnetCommand("spark-job", "kpi-job");
+
     public static Task<Result> RunAsync(params string[] arguments) => RunAsync(null, arguments);
 
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunCommandAsync([.. Command, .. arguments], environment);
+
+    /// <summary>Runs any command line (another deployable, or kpi-job under a wrapper such as <c>unshare</c>) from the repository root.</summary>
+    public static async Task<Result> RunCommandAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var root = RepositoryRoot.Find();
-        // The spark-job project's own output, with its own dependency graph (a test folder's differs).
-        var command = BuiltAssembly.DotnetCommand("spark-job", "kpi-job");
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (var argument in command.Skip(1).Concat(arguments))
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Find() };
+        foreach (var argument in command.Skip(1))
             start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
@@ -26,7 +30,16 @@ public static class KpiJobProcess
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Patience);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A hang is the failure being looked for: end it (and what it started) and say so.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', command)} did not exit within {Patience}; it was killed.");
+        }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -10,7 +10,9 @@ public sealed class ReadmeTests
     [Fact]
     public void Readme_Usage_IsTheCommandLineUsage()
     {
-        Assert.Contains("```\n" + CommandLine.Usage.Replace("usage: ", "", StringComparison.Ordinal).Replace("       ", "", StringComparison.Ordinal) + "\n```", Readme.Value, StringComparison.Ordinal);
+        // The usage without its "usage: " and the indent that aligns the lines under it.
+        var lines = CommandLine.Usage.Split('\n').Select(line => line.Length > 7 && line[..7] is "usage: " or "       " ? line[7..] : line);
+        Assert.Contains("```\n" + string.Join("\n", lines) + "\n```", Readme.Value, StringComparison.Ordinal);
     }
 
     [Fact]

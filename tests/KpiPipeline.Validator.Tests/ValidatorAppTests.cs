@@ -28,6 +28,8 @@ public sealed class ValidatorAppTests : IDisposable
     [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-file-mb", "-3" }, "--max-file-mb must be a whole number of megabytes from 1, not '-3'")]
     [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-file-mb", "lots" }, "--max-file-mb must be a whole number of megabytes from 1, not 'lots'")]
     [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--colour", "red" }, "unknown option '--colour'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-rejects-rows", "lots" }, "--max-rejects-rows must be a whole number of rows, not 'lots'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-rejects-mb", "0" }, "--max-rejects-mb must be a whole number of megabytes from 1, not '0'")]
     [InlineData(new[] { "validate" }, "unexpected argument 'validate'")]
     [InlineData(new[] { "bench", "--items", "many" }, "--items must be a positive whole number, not 'many'")]
     public async Task RunAsync_BadArguments_OneLineErrorAndExitTwo(string[] args, string message)
@@ -37,6 +39,32 @@ public sealed class ValidatorAppTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Equal($"validator: {message}\n", _stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Empty(_stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("--manifest", "m", "--help")]
+    public async Task RunAsync_Help_UsageOnStandardOutputAndExitZero(params string[] args)
+    {
+        var exit = await RunAsync(args);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(CommandLine.Usage + "\n", _stdout.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Empty(_stderr.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_RejectsCapsFromArguments_ReachTheValidator()
+    {
+        var rows = Enumerable.Range(1, 40).Select(i => i <= 2 ? CsvText.Item(i, price: "n/a") : CsvText.Item(i));
+        var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
+
+        var exit = await RunAsync(["--manifest", manifest, "--lake", _lake.Root, "--max-rejects-rows", "1", "--max-rejects-mb", "1"]);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(_stdout.ToString());
+        Assert.Equal(1, json.RootElement.GetProperty("files")[2].GetProperty("rejected_beyond_cap").GetInt64());
     }
 
     [Fact]
@@ -105,7 +133,7 @@ public sealed class ValidatorAppTests : IDisposable
             new FixedClock(TestLake.Now), _ => new FailingStore(_lake.Store, failOn: TestLake.ItemsKey()));
 
         Assert.Equal(1, exit);
-        Assert.Contains("validator: infrastructure failure: IOException: connection reset", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("validator: infrastructure failure: I/O failure: connection reset", _stderr.ToString(), StringComparison.Ordinal);
         Assert.Empty(_stdout.ToString());
     }
 

@@ -107,6 +107,41 @@ public abstract class ObjectStoreContract
     }
 
     [Fact]
+    public async Task EveryOperation_DotsInsideAName_AnOrdinaryKey()
+    {
+        var store = await CreateSutAsync();
+        const string key = "raw/orders/2024-03-01/v1..2.csv";
+
+        await PutAsync(store, key, "content");
+        var listed = await ListAsync(store, "raw/orders/");
+        var moved = await store.MoveAsync(key, "validated/orders/2024-03-01/v1..2.csv", CancellationToken.None);
+
+        Assert.Equal([key], listed);
+        Assert.True(moved);
+        Assert.Equal("content", await ReadAsync(store, "validated/orders/2024-03-01/v1..2.csv"));
+    }
+
+    [Theory]
+    [InlineData("raw/orders/2024-03-01/..", "it has '..' as a path segment")]
+    [InlineData("raw/orders/../../outside.csv", "it has '..' as a path segment")]
+    [InlineData("raw/./orders/a.csv", "it has '.' as a path segment")]
+    [InlineData("raw//orders/a.csv", "it has an empty path segment ('//')")]
+    [InlineData("raw/orders/", "it ends with '/' (a folder, not an object)")]
+    [InlineData("/etc/passwd", "it is an absolute path")]
+    public async Task EveryOperation_KeyThatIsNoKeyInsideTheLake_RefusedNamingWhy(string key, string problem)
+    {
+        var store = await CreateSutAsync();
+
+        var read = await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.OpenReadAsync(key, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.ExistsAsync(key, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => PutAsync(store, key, "x"));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.MoveAsync(key, "processed/x.csv", CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.DeleteAsync(key, CancellationToken.None));
+
+        Assert.Equal($"'{key}' is not a key inside the lake: {problem}.", read.Message);
+    }
+
+    [Fact]
     public async Task CreateAsync_Committed_ReplacesTheObjectWhole()
     {
         var store = await CreateSutAsync();

@@ -14,6 +14,11 @@ public sealed class SynthesizedStack : IDisposable
     private readonly string _workDirectory;
 
     public SynthesizedStack()
+        : this(KpiEngineMode.InProcess)
+    {
+    }
+
+    internal SynthesizedStack(KpiEngineMode kpiEngine)
     {
         Layout = RepositoryLayout.Discover(AppContext.BaseDirectory);
         _workDirectory = Directory.CreateTempSubdirectory("kpi-infra-tests-").FullName;
@@ -22,7 +27,7 @@ public sealed class SynthesizedStack : IDisposable
         OutputDirectory = Path.Combine(_workDirectory, "cdk.out");
 
         var app = new App(new AppProps { Outdir = OutputDirectory });
-        var stack = new KpiPipelineStack(app, StackName, new PipelineSettings { Layout = Layout, LambdaCodeDirectory = lambdaCode });
+        var stack = new KpiPipelineStack(app, StackName, new PipelineSettings { Layout = Layout, LambdaCodeDirectory = lambdaCode, KpiEngine = kpiEngine });
         Template = Template.FromStack(stack);
         Json = new TemplateJson(JsonNode.Parse(File.ReadAllText(Path.Combine(OutputDirectory, $"{StackName}.template.json")))!.AsObject());
     }
@@ -57,4 +62,18 @@ public sealed class SynthesizedStack : IDisposable
 public sealed class SynthesizedStackCollection : ICollectionFixture<SynthesizedStack>
 {
     public const string Name = "synthesized stack";
+}
+
+/// <summary>The same stack deployed with <c>-c kpiEngine=spark</c>.</summary>
+public sealed class SynthesizedSparkStack : IDisposable
+{
+    public SynthesizedStack Stack { get; } = new(KpiEngineMode.Spark);
+
+    public void Dispose() => Stack.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SynthesizedSparkStackCollection : ICollectionFixture<SynthesizedSparkStack>
+{
+    public const string Name = "synthesized stack with the Spark engine";
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 
 namespace KpiPipeline.Lambda.Tests.Execution;

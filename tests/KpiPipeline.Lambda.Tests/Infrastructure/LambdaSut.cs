@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
+using KpiPipeline.Batching;
 using KpiPipeline.Lake;
-using KpiPipeline.Lambda.Execution;
-using KpiPipeline.Lambda.Tracking;
 using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;
@@ -23,13 +22,13 @@ internal sealed class LambdaSut : IAsyncDisposable
         Lake = lake;
         Recorder = recorder;
         Settings = settings;
-        Tracker = new BatchFileTracker(dynamoDb, table);
+        Tracker = new DynamoDbBatchTracker(dynamoDb, table);
         Function = new Function(dynamoDb, _ => lake, starter, settings, Clock, Logs);
     }
 
     public Function Function { get; }
 
-    public BatchFileTracker Tracker { get; }
+    public DynamoDbBatchTracker Tracker { get; }
 
     public LocalObjectStore Lake { get; }
 

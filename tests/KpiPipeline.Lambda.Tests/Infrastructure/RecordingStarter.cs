@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;
 

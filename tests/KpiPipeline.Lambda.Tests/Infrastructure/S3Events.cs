@@ -17,6 +17,14 @@ internal static class S3Events
     public static Stream Created(DateTimeOffset eventTime, params string[] keys) =>
         Json(keys.Select(key => Record(key, eventTime)).ToArray());
 
+    /// <summary>A record with S3's per-key <c>sequencer</c>: the same for a re-delivered event, new for every upload.</summary>
+    public static Stream Uploaded(string key, string sequencer)
+    {
+        var record = Record(key);
+        record["s3"]!["object"]!["sequencer"] = sequencer;
+        return Json(record);
+    }
+
     public static JsonObject Record(string key, DateTimeOffset? eventTime = null, string eventName = "ObjectCreated:Put") => new()
     {
         ["eventVersion"] = "2.1",

@@ -1,7 +1,7 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 using KpiPipeline.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;

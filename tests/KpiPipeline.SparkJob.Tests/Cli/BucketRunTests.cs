@@ -66,5 +66,44 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         Assert.StartsWith("kpi-job: ", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_BucketDoesNotExist_OneLineNamingTheBucketExitOne()
+    {
+        var environment = await EnvironmentAsync();
+        var bucket = emulators.NewName("missing");
+
+        var result = await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--format", "none");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: S3 bucket '{bucket}' does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kpis_TableDoesNotExist_OneLineNamingTheTableExitOne()
+    {
+        var environment = new Dictionary<string, string>(await EnvironmentAsync()) { ["DAILY_KPIS_TABLE"] = emulators.NewName("missing") };
+        var bucket = await emulators.NewBucketAsync();
+
+        var result = await KpiJobProcess.RunAsync(environment, "kpis", "--bucket", bucket, "--format", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: DynamoDB table {environment["DAILY_KPIS_TABLE"]} does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_TableDoesNotExistWhenStoring_OneLineNamingTheTableExitOne()
+    {
+        var environment = new Dictionary<string, string>(await EnvironmentAsync()) { ["CATEGORY_KPIS_TABLE"] = emulators.NewName("missing") };
+        var bucket = await emulators.NewBucketAsync();
+
+        var result = await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--upload", Sample, "--format", "none");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"kpi-job: DynamoDB table {environment["CATEGORY_KPIS_TABLE"]} does not exist", line, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _local.Dispose();
 }

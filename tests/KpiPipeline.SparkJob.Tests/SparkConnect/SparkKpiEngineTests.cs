@@ -1,118 +1,139 @@
-using System.Globalization;
 using KpiPipeline.Kpis;
-using KpiPipeline.Kpis.Sql;
 using KpiPipeline.Lake;
 using KpiPipeline.SparkJob.SparkConnect;
+using KpiPipeline.SparkJob.Tests.SparkConnect.DuckDb;
 using KpiPipeline.Transform;
 
 namespace KpiPipeline.SparkJob.Tests.SparkConnect;
 
 /// <summary>
-/// The Spark engine against the loopback server: the SQL it sends (view, then one query per grain, in one
-/// session) and the records it builds from Spark-style JSON rows, compared with the in-process engine on
-/// the same curated lines. What Spark itself computes from that SQL is not exercised here (no Spark on
-/// this machine); main's renderer tests prove the SQL against SQLite.
+/// The Spark engine end to end short of Spark itself: its SQL goes through the real client and gRPC to the loopback
+/// server, where a real SQL engine (DuckDB, with the few dialect translations listed in <see cref="SparkSqlOnDuckDb"/>)
+/// runs it over curated Parquet and answers Arrow batches; the typed KPIs must equal the in-process engine's exactly.
 /// </summary>
 [Collection(FakeSparkConnectServerCollection.Name)]
 public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDisposable
 {
-    private const string Location = "s3a://kpi-lake/curated/order_lines/";
+    /// <summary>Folder names Hadoop's Path(String) must take verbatim: a space, '#', '%', non-ASCII letters.</summary>
+    private const string AwkwardFolder = "my lake #1 100% Grüße 湖";
 
-    private readonly DirectoryInfo _lake = Directory.CreateTempSubdirectory("spark-kpi-engine-");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("spark-kpi-engine-");
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
 
-    public void Dispose() => _lake.Delete(recursive: true);
-
-    [Fact]
-    public async Task ComputeAsync_TouchedDates_ReturnsTheSameRecordsAsTheInProcessEngine()
+    public void Dispose()
     {
-        DateOnly[] dates = [new(2031, 3, 1), new(2031, 3, 2)];
-        var expected = await InProcessSnapshotAsync(dates);
-        Assert.NotEmpty(expected.Daily);
-        Assert.NotEmpty(expected.Category);
-        var viewSql = SparkKpiEngine.CreateViewSql(Location);
-        server.When(viewSql, Statement);
-        // Rows arrive in several Arrow batches, formatted the way Spark's to_json prints decimals.
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => RowsAsync(call, [.. expected.Daily.Select(SparkJson)]));
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => RowsAsync(call, [.. expected.Category.Select(SparkJson)]));
-        using var client = CreateClient();
+        _timeout.Dispose();
+        _temp.Delete(recursive: true);
+    }
 
-        var actual = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task ComputeAsync_RandomLake_EqualsTheInProcessEngineExactly(int seed)
+    {
+        var lines = RandomCuratedLines.Generate(seed);
+        var (csvLake, parquetLake) = await WriteLakesAsync(lines, seed % 2 == 0 ? AwkwardFolder : "plain");
+        // All dates, and a subset: the partition filter must leave the other dates out.
+        DateOnly[] all = [.. lines.Select(l => l.Date).Distinct().Order()];
+        foreach (var dates in new[] { all, all[..((all.Length + 1) / 2)] })
+        {
+            var expected = (await new InProcessKpiEngine(csvLake).ComputeAsync(dates, sink: null, _timeout.Token)).Sorted();
+            Assert.NotEmpty(expected.Daily);
+            Assert.NotEmpty(expected.Category);
+            using var spark = new DuckDbSparkSession();
+            await using var client = CreateClient(spark);
 
-        Assert.Equal(expected.Daily, actual.Daily);
-        Assert.Equal(expected.Category, actual.Category);
+            var actual = await new SparkKpiEngine(client, parquetLake).ComputeAsync(dates, sink: null, _timeout.Token);
+
+            Assert.Equal(expected.Daily, actual.Daily);
+            Assert.Equal(expected.Category, actual.Category);
+            Assert.Equal(dates, actual.Dates.Order());
+        }
     }
 
     [Fact]
-    public async Task ComputeAsync_TouchedDates_CreatesTheViewThenRunsBothRenderedQueriesInOneSession()
+    public async Task ComputeAsync_TouchedDates_ReadsTheParquetAsADataSourceThenRunsOneRenderedQueryPerGrain()
     {
-        DateOnly[] dates = [new(2031, 4, 2), new(2031, 4, 1)];
-        server.When(SparkKpiEngine.CreateViewSql(Location), Statement);
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => RowsAsync(call, []));
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => RowsAsync(call, []));
-        using var client = CreateClient();
+        var lines = RandomCuratedLines.Generate(seed: 101);
+        var (_, parquetLake) = await WriteLakesAsync(lines, AwkwardFolder);
+        DateOnly[] dates = [.. lines.Select(l => l.Date).Distinct().OrderDescending()];
+        using var spark = new DuckDbSparkSession();
+        await using var client = CreateClient(spark);
 
-        var snapshot = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
+        await new SparkKpiEngine(client, parquetLake).ComputeAsync(dates, sink: null, _timeout.Token);
+
+        Assert.Equal(["command.sql_command", "root.sql", "root.sql"], server.ReceivedInSession(client.SessionId).Where(r => r.Method == "ExecutePlan").Select(r => r.PlanShape));
+        var sql = spark.ReceivedSql;
+        Assert.Equal(3, sql.Count);
+        Assert.StartsWith("CREATE OR REPLACE TEMPORARY VIEW kpi_curated_order_lines (", sql[0], StringComparison.Ordinal);
+        Assert.Contains("USING parquet", sql[0], StringComparison.Ordinal);
+        // Hadoop's Path(String) takes the path verbatim: no percent-escapes.
+        Assert.Contains($"path 'file://{parquetLake.Root}/curated/order_lines/'", sql[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("csv", sql[0], StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), sql[1]);
+        Assert.Equal(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), sql[2]);
+        var partitionFilter = $"WHERE `date` IN ({string.Join(", ", dates.Order().Select(d => $"DATE '{LakeLayout.FormatDate(d)}'"))})";
+        Assert.All(sql.Skip(1), query => Assert.Contains(partitionFilter, query, StringComparison.Ordinal));
+        Assert.All(sql, statement => Assert.DoesNotContain("to_json", statement, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ComputeAsync_LakeWithoutCuratedObjects_ReturnsNoRowsForTheDatesWithoutCallingSpark()
+    {
+        using var spark = new DuckDbSparkSession();
+        await using var client = CreateClient(spark);
+        DateOnly[] dates = [new(2031, 2, 1)];
+
+        var snapshot = await new SparkKpiEngine(client, new LocalObjectStore(_temp.FullName)).ComputeAsync(dates, sink: null, _timeout.Token);
 
         Assert.Empty(snapshot.Daily);
-        var requests = server.ReceivedInSession(client.SessionId);
-        Assert.Equal(["command.sql_command", "root.sql", "root.sql"], requests.Select(r => r.PlanShape));
-        Assert.StartsWith("CREATE OR REPLACE TEMPORARY VIEW kpi_curated_order_lines\nUSING csv", requests[0].Sql, StringComparison.Ordinal);
-        Assert.Contains($"path '{Location}'", requests[0].Sql, StringComparison.Ordinal);
-        Assert.Contains("escape '\"'", requests[0].Sql, StringComparison.Ordinal);
-        foreach (var (request, grain) in requests.Skip(1).Zip([KpiGrain.Daily, KpiGrain.Category]))
-        {
-            Assert.StartsWith("SELECT to_json(struct(*)) AS j FROM (\n", request.Sql, StringComparison.Ordinal);
-            Assert.Contains(KpiSqlRenderer.Render(grain, SparkKpiEngine.SourceRelation(dates), dates, SqlDialect.Spark), request.Sql, StringComparison.Ordinal);
-            // Partition pruning: only the touched dates' folders are read.
-            Assert.Contains("WHERE CAST(`date` AS STRING) IN ('2031-04-01', '2031-04-02')", request.Sql, StringComparison.Ordinal);
-        }
+        Assert.Equal(dates, snapshot.Dates);
+        Assert.Empty(server.ReceivedInSession(client.SessionId));
     }
 
     [Fact]
     public async Task ComputeAsync_NoDates_SendsNothing()
     {
-        using var client = CreateClient();
+        await using var client = CreateClient(spark: null);
 
-        var snapshot = await CreateSut(client).ComputeAsync([], sink: null, CancellationToken.None);
+        var snapshot = await new SparkKpiEngine(client, "s3a://kpi-lake/curated/order_lines/").ComputeAsync([], sink: null, _timeout.Token);
 
         Assert.Same(KpiSnapshot.Empty, snapshot);
         Assert.Empty(server.ReceivedInSession(client.SessionId));
     }
 
     [Fact]
-    public async Task ComputeAsync_NullRatio_IsZeroLikeTheInProcessEngine()
+    public async Task ComputeAsync_NullRatios_AreZeroLikeTheInProcessEngine()
     {
+        const string location = "s3a://null-ratios/curated/order_lines/";
         DateOnly[] dates = [new(2031, 5, 1)];
-        server.When(SparkKpiEngine.CreateViewSql(Location), Statement);
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => RowsAsync(call,
-            ["{\"date_key\":\"2031-05-01\",\"total_orders\":0,\"total_revenue\":0.00,\"total_items_sold\":0,\"unique_customers\":0}"]));
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => RowsAsync(call,
-            ["{\"date_key\":\"2031-05-01\",\"daily_revenue\":1.50,\"avg_order_value\":null}"]));
-        using var client = CreateClient();
+        server.When(SparkKpiEngine.CreateViewSql(location), call => call.RespondAsync([SparkResponses.CommandResult()]));
+        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => call.RespondAsync([SparkResponses.Batch(new ArrowTable()
+            .Date("date_key", dates[0]).Int64("total_orders", 0).Decimal("total_revenue", 38, 2, 0m).Int64("total_items_sold", 0)
+            .Decimal("return_rate", 38, 4, [null]).Int64("unique_customers", 0))]));
+        server.When(SparkKpiEngine.QuerySql(KpiGrain.Category, dates), call => call.RespondAsync([SparkResponses.Batch(new ArrowTable()
+            .String("category", "").Date("date_key", dates[0]).Decimal("daily_revenue", 38, 2, 1.50m)
+            .Decimal("avg_order_value", 38, 2, [null]).Decimal("avg_return_rate", 38, 4, [null]))]));
+        await using var client = CreateClient(spark: null);
 
-        var snapshot = await CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None);
+        var snapshot = await new SparkKpiEngine(client, location).ComputeAsync(dates, sink: null, _timeout.Token);
 
         Assert.Equal(new DailyKpi(dates[0], 0, 0m, 0, 0m, 0), Assert.Single(snapshot.Daily));
         Assert.Equal(new CategoryKpi(string.Empty, dates[0], 1.50m, 0m, 0m), Assert.Single(snapshot.Category));
     }
 
-    [Theory]
-    [InlineData(1, "not json", "the row is not JSON")]
-    [InlineData(2, "[1]", "the row is not a JSON object")]
-    [InlineData(3, "{\"date_key\":\"01/06/2031\"}", "date_key is missing or not yyyy-MM-dd")]
-    [InlineData(4, "{\"date_key\":\"2031-06-01\",\"total_orders\":1.5}", "total_orders is missing or not a whole number")]
-    [InlineData(5, "{\"date_key\":\"2031-06-01\",\"total_orders\":1,\"total_revenue\":\"12\"}", "total_revenue is missing or not a number")]
-    public async Task ComputeAsync_UnexpectedRow_ThrowsNamingTheProblemAndTheRow(int day, string row, string problem)
+    [Fact]
+    public async Task ComputeAsync_ColumnOfAnotherType_ThrowsNamingTheGrainColumnAndTypes()
     {
-        DateOnly[] dates = [new(2031, 6, day)];
-        server.When(SparkKpiEngine.CreateViewSql(Location), Statement);
-        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => RowsAsync(call, [row]));
-        using var client = CreateClient();
+        const string location = "s3a://wrong-type/curated/order_lines/";
+        DateOnly[] dates = [new(2031, 6, 1)];
+        server.When(SparkKpiEngine.CreateViewSql(location), call => call.RespondAsync([SparkResponses.CommandResult()]));
+        server.When(SparkKpiEngine.QuerySql(KpiGrain.Daily, dates), call => call.RespondAsync([SparkResponses.Batch(new ArrowTable()
+            .Date("date_key", dates[0]).Double("total_orders", 1.5))]));
+        await using var client = CreateClient(spark: null);
 
-        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => CreateSut(client).ComputeAsync(dates, sink: null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => new SparkKpiEngine(client, location).ComputeAsync(dates, sink: null, _timeout.Token));
 
-        Assert.StartsWith($"Spark Daily KPI query returned an unexpected row: {problem}", ex.Message, StringComparison.Ordinal);
-        Assert.EndsWith(row, ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Spark Daily KPI query returned an unexpected row: Spark result column 'total_orders' is double, which does not convert to an integer.", ex.Message);
     }
 
     [Fact]
@@ -125,20 +146,20 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
             call.Finish(13, "%5BPATH_NOT_FOUND%5D Path does not exist: s3a://missing-bucket/curated/order_lines.");
             return Task.CompletedTask;
         });
-        using var client = CreateClient();
+        await using var client = CreateClient(spark: null);
 
-        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => new SparkKpiEngine(client, location).ComputeAsync(dates, sink: null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<SparkConnectException>(() => new SparkKpiEngine(client, location).ComputeAsync(dates, sink: null, _timeout.Token));
 
         Assert.EndsWith("(INTERNAL): [PATH_NOT_FOUND] Path does not exist: s3a://missing-bucket/curated/order_lines.", ex.Message, StringComparison.Ordinal);
-        Assert.Single(server.ReceivedInSession(client.SessionId));
+        Assert.Single(server.ReceivedInSession(client.SessionId), r => r.Method == "ExecutePlan");
     }
 
     [Fact]
-    public void CreateViewSql_LocationWithQuoteAndBackslash_IsEscaped()
+    public void CreateViewSql_LocationWithQuoteAndBackslash_IsEscapedAsASparkLiteral()
     {
-        var sql = SparkKpiEngine.CreateViewSql(@"file:///tmp/it's\lake/");
+        var sql = SparkKpiEngine.CreateViewSql(@"s3a://bucket/it's\lake/");
 
-        Assert.Contains(@"path 'file:///tmp/it\'s\\lake/'", sql, StringComparison.Ordinal);
+        Assert.Contains(@"path 's3a://bucket/it\'s\\lake/'", sql, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -147,76 +168,21 @@ public sealed class SparkKpiEngineTests(FakeSparkConnectServer server) : IDispos
         Assert.Equal("s3a://kpi-lake/curated/order_lines/", SparkKpiEngine.CuratedLocation("kpi-lake"));
     }
 
-    [Fact]
-    public void CuratedLocation_LocalLake_IsAFileUriOfTheCuratedFolder()
-    {
-        var location = SparkKpiEngine.CuratedLocation(new LocalObjectStore(_lake.FullName));
+    public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 12)];
 
-        Assert.Equal(new Uri(Path.Combine(_lake.FullName, "curated/order_lines/")).AbsoluteUri, location);
-        Assert.StartsWith("file:///", location, StringComparison.Ordinal);
-        Assert.EndsWith("/curated/order_lines/", location, StringComparison.Ordinal);
+    private async Task<(LocalObjectStore Csv, LocalObjectStore Parquet)> WriteLakesAsync(IReadOnlyList<OrderLine> lines, string folder)
+    {
+        var csvLake = new LocalObjectStore(Directory.CreateDirectory(Path.Combine(_temp.FullName, "csv", folder)).FullName);
+        var parquetLake = new LocalObjectStore(Directory.CreateDirectory(Path.Combine(_temp.FullName, "parquet", folder)).FullName);
+        await CuratedLake.WriteAsync(csvLake, parquetLake, lines);
+        return (csvLake, parquetLake);
     }
 
-    private SparkConnectClient CreateClient() => new(SparkConnectionString.Parse(server.PlaintextConnectionString));
-
-    private static SparkKpiEngine CreateSut(SparkConnectClient client) => new(client, Location);
-
-    private static async Task Statement(FakeCall call)
+    private SparkConnectClient CreateClient(DuckDbSparkSession? spark)
     {
-        await call.WriteAsync(SparkResponses.CommandResult(call.SessionId));
-        call.Finish();
-    }
-
-    private static async Task RowsAsync(FakeCall call, string[] rows)
-    {
-        // Two rows per Arrow batch, and always at least one batch, as Spark sends.
-        var batches = rows.Chunk(2).DefaultIfEmpty([]);
-        foreach (var batch in batches)
-            await call.WriteAsync(SparkResponses.Batch(call.SessionId, batch));
-        await call.WriteAsync(SparkResponses.Metrics(call.SessionId));
-        call.Finish();
-    }
-
-    /// <summary>What Spark's to_json prints: decimals with their full scale (ROUND(x, 2) → 12.50), counts as integers.</summary>
-    private static string SparkJson(DailyKpi kpi) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"date_key\":\"{LakeLayout.FormatDate(kpi.Date)}\",\"total_orders\":{kpi.TotalOrders},\"total_revenue\":{kpi.TotalRevenue:F2},\"total_items_sold\":{kpi.TotalItemsSold},\"return_rate\":{kpi.ReturnRate:F4},\"unique_customers\":{kpi.UniqueCustomers}}}");
-
-    private static string SparkJson(CategoryKpi kpi) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"category\":{System.Text.Json.JsonSerializer.Serialize(kpi.Category)},\"date_key\":\"{LakeLayout.FormatDate(kpi.Date)}\",\"daily_revenue\":{kpi.DailyRevenue:F2},\"avg_order_value\":{kpi.AvgOrderValue:F2},\"avg_return_rate\":{kpi.AvgReturnRate:F4}}}");
-
-    /// <summary>Curated lines over two dates from two batches (a late line, a duplicated line, returns), through the in-process engine.</summary>
-    private async Task<KpiSnapshot> InProcessSnapshotAsync(DateOnly[] dates)
-    {
-        var store = new LocalObjectStore(_lake.FullName);
-        var (day1, day2) = (dates[0], dates[1]);
-        var (batch1, batch2) = (day1, day2);
-        await WriteCuratedAsync(store, day1, batch1,
-            Line(day1, batch1, "i:1", "o1", "u1", "Books", 12.99m, 2, returned: false),
-            Line(day1, batch1, "i:2", "o1", "u1", "Électronique", 199.5m, 1, returned: true),
-            Line(day1, batch1, "i:3", "o2", "u2", "Books", 7.25m, 3, returned: false),
-            Line(day1, batch1, "i:4", "o3", "u1", "Toys, \"Kids\"", 0.1m, 7, returned: false));
-        // The second batch re-delivers i:3 with a corrected price (its copy counts) and a late order for day 1.
-        await WriteCuratedAsync(store, day1, batch2,
-            Line(day1, batch2, "i:3", "o2", "u2", "Books", 7.5m, 3, returned: false),
-            Line(day1, batch2, "i:9", "o9", "u3", "Books", 3.333m, 1, returned: true));
-        await WriteCuratedAsync(store, day2, batch2,
-            Line(day2, batch2, "i:5", "o5", "u4", "Books", 10m, 1, returned: false),
-            Line(day2, batch2, "i:6", "o6", "u5", "Électronique", 5.55m, 3, returned: false));
-        return await new InProcessKpiEngine(store).ComputeAsync(dates, sink: null, CancellationToken.None);
-    }
-
-    private static OrderLine Line(DateOnly date, DateOnly batch, string lineKey, string orderId, string userId, string category, decimal price, int quantity, bool returned) =>
-        new(date, LakeLayout.FormatDate(batch), lineKey, orderId, userId, "p-" + lineKey, category, price, quantity, returned);
-
-    private static async Task WriteCuratedAsync(IObjectStore store, DateOnly date, DateOnly batch, params OrderLine[] lines)
-    {
-        using var buffer = new MemoryStream();
-        await using (var writer = new CuratedOrderLines.Writer(buffer))
-        {
-            foreach (var line in lines)
-                await writer.WriteAsync(line, CancellationToken.None);
-        }
-
-        await store.PutAsync(LakeLayout.CuratedKey(date, batch), buffer.ToArray(), CancellationToken.None);
+        var client = new SparkConnectClient(SparkConnectionString.Parse(server.PlaintextConnectionString));
+        if (spark is not null)
+            server.ForSession(client.SessionId, spark.HandleAsync);
+        return client;
     }
 }

@@ -1,61 +1,42 @@
 using Google.Protobuf;
-using KpiPipeline.SparkJob.SparkConnect.Protocol;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using KpiPipeline.SparkJob.Tests.SparkConnect.Wire;
 
 namespace KpiPipeline.SparkJob.Tests.SparkConnect;
 
-/// <summary>ExecutePlan responses shaped like a Spark server's (SPARK-CONNECT.md section 2).</summary>
+/// <summary>ExecutePlan responses shaped like a Spark server's (SPARK-CONNECT.md section 2), built from the suite's own table.</summary>
 internal static class SparkResponses
 {
-    /// <summary>Stands in for the DataType `schema` response (field 7), which our proto does not declare.</summary>
-    public static ExecutePlanResponse Schema(string sessionId) => WithUnknownField(new ExecutePlanResponse { SessionId = sessionId }, fieldNumber: 7);
+    /// <summary>The DataType `schema` response (field 7) Spark sends before the batches; the client does not declare it.</summary>
+    public static WireBuilder Schema() => Response().Set("schema", new WireBuilder("DataType"));
 
-    /// <summary>One ArrowBatch: a self-contained IPC stream (schema, one record batch, EOS), as Spark sends.</summary>
-    public static ExecutePlanResponse Batch(string sessionId, params string?[] rows) => new()
-    {
-        SessionId = sessionId,
-        ArrowBatch = new ArrowBatch
-        {
-            RowCount = rows.Length,
-            Data = ByteString.CopyFrom(new ArrowTestWriter().Schema().Batch(rows).EndOfStream().ToArray()),
-        },
-    };
+    /// <summary>One ArrowBatch: a self-contained IPC stream written by Apache.Arrow, as Spark sends.</summary>
+    public static WireBuilder Batch(ArrowTable rows) => Batch(rows.Length, rows.ToIpcStream());
 
-    public static ExecutePlanResponse Metrics(string sessionId) => new() { SessionId = sessionId, Metrics = new Metrics() };
+    public static WireBuilder Batch(long rowCount, byte[] ipc) => Response().Set("arrow_batch",
+        new WireBuilder("ExecutePlanResponse.ArrowBatch").Set("row_count", rowCount).Set("data", ipc));
 
-    public static ExecutePlanResponse CommandResult(string sessionId) => new()
-    {
-        SessionId = sessionId,
-        SqlCommandResult = new SqlCommandResult
-        {
-            Relation = new Relation
-            {
-                LocalRelation = new LocalRelation { Data = ByteString.CopyFrom(new ArrowTestWriter().Schema().Batch([]).EndOfStream().ToArray()) },
-            },
-        },
-    };
+    public static WireBuilder Metrics() => Response().Set("metrics", new WireBuilder("ExecutePlanResponse.Metrics")
+        .Set("metrics", new WireBuilder("ExecutePlanResponse.Metrics.MetricObject").Set("name", "LocalTableScan").Set("plan_id", 7L)));
 
-    /// <summary>A newer server's execution_progress-like response (field 18): unknown to us, must be skipped.</summary>
-    public static byte[] UnknownResponse(string sessionId) => FakeCall.Frame(WithUnknownField(new ExecutePlanResponse { SessionId = sessionId }, fieldNumber: 18));
+    /// <summary>Spark 4's execution_progress (field 18, every 2 s of a long query): a oneof member the client does not declare.</summary>
+    public static WireBuilder Progress() => Response().Set("execution_progress", new WireBuilder("ExecutePlanResponse.ExecutionProgress").Set("num_inflight_tasks", 4L));
 
+    /// <summary>A command's result: its (here empty) output as a LocalRelation holding Arrow IPC.</summary>
+    public static WireBuilder CommandResult() => Response().Set("sql_command_result", new WireBuilder("ExecutePlanResponse.SqlCommandResult")
+        .Set("relation", new WireBuilder("Relation").Set("local_relation", new WireBuilder("LocalRelation")
+            .Set("data", ArrowTable.IpcStream(new ArrowTable().Schema, [])))));
+
+    public static WireBuilder Response() => new("ExecutePlanResponse");
+
+    /// <summary>grpc-status-details-bin as Spark's ErrorUtils sends it: google.rpc.Status with an ErrorInfo, unpadded base64.</summary>
     public static string ErrorDetails(string reason)
     {
-        var errorInfo = new RpcErrorInfo { Reason = reason, Domain = "org.apache.spark" };
+        var errorInfo = new ErrorInfo { Reason = reason, Domain = "org.apache.spark" };
         errorInfo.Metadata["classes"] = $"[\"{reason}\"]";
-        var status = new RpcStatus { Code = 13, Message = "x" };
-        status.Details.Add(new RpcAny { TypeUrl = "type.googleapis.com/google.rpc.ErrorInfo", Value = errorInfo.ToByteString() });
-        // gRPC sends binary headers as unpadded base64.
+        var status = new Google.Rpc.Status { Code = 13, Message = "x" };
+        status.Details.Add(Any.Pack(errorInfo));
         return Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
-    }
-
-    private static ExecutePlanResponse WithUnknownField(ExecutePlanResponse response, int fieldNumber)
-    {
-        // Append a length-delimited field we do not declare, then re-parse: it round-trips as unknown.
-        using var stream = new MemoryStream();
-        response.WriteTo(stream);
-        var output = new CodedOutputStream(stream);
-        output.WriteTag(fieldNumber, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFromUtf8("opaque"));
-        output.Flush();
-        return ExecutePlanResponse.Parser.ParseFrom(stream.ToArray());
     }
 }

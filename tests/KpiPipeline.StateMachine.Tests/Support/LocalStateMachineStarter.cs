@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using KpiPipeline.Lambda.Execution;
+using KpiPipeline.Batching;
 using KpiPipeline.Orchestration;
 
 namespace KpiPipeline.Lambda.Local;
