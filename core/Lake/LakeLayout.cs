@@ -57,7 +57,51 @@ public static class LakeLayout
 
     public static string CuratedDatePrefix(DateOnly date) => $"{CuratedOrderLinesPrefix}date={FormatDate(date)}/";
 
-    public static string CuratedKey(DateOnly date, DateOnly batchDate) => $"{CuratedDatePrefix(date)}batch={FormatDate(batchDate)}.csv";
+    /// <summary>
+    /// A batch's curated order lines of one date, in Parquet. <c>date=</c> and <c>batch=</c> are both folders, so Spark,
+    /// DuckDB and Athena discover both as Hive partition columns (a <c>batch=…</c> file name would not be one).
+    /// </summary>
+    public static string CuratedKey(DateOnly date, DateOnly batchDate) => $"{CuratedDatePrefix(date)}batch={FormatDate(batchDate)}/{CuratedFileName}";
+
+    /// <summary>Where the previous version kept the same lines as CSV; still read, and removed when the batch is written again.</summary>
+    public static string LegacyCuratedKey(DateOnly date, DateOnly batchDate) => $"{CuratedDatePrefix(date)}batch={FormatDate(batchDate)}{LegacyCuratedExtension}";
+
+    public const string CuratedFileName = "lines.parquet";
+    public const string LegacyCuratedExtension = ".csv";
+
+    /// <summary>Parses <c>curated/order_lines/date=D/batch=B/lines.parquet</c> (or the previous version's <c>date=D/batch=B.csv</c>); false for any other key.</summary>
+    public static bool TryParseCuratedKey(string key, out DateOnly date, out string batchId, out bool legacyCsv)
+    {
+        date = default;
+        batchId = "";
+        legacyCsv = false;
+        const string DateFolder = CuratedOrderLinesPrefix + "date=";
+        if (!key.StartsWith(DateFolder, StringComparison.Ordinal))
+            return false;
+        var rest = key.AsSpan(DateFolder.Length);
+        var slash = rest.IndexOf('/');
+        if (slash < 0 || !TryParseDate(rest[..slash], out date))
+            return false;
+        var file = rest[(slash + 1)..];
+        if (!file.StartsWith("batch="))
+            return false;
+        file = file["batch=".Length..];
+        if (file.EndsWith("/" + CuratedFileName))
+            file = file[..^(CuratedFileName.Length + 1)];
+        else if (file.EndsWith(LegacyCuratedExtension))
+        {
+            file = file[..^LegacyCuratedExtension.Length];
+            legacyCsv = true;
+        }
+        else
+        {
+            return false;
+        }
+        if (file.IsEmpty || file.IndexOf('/') >= 0)
+            return false;
+        batchId = file.ToString();
+        return true;
+    }
 
     /// <summary>The dates a batch wrote curated lines for, so a re-run can remove what it no longer produces.</summary>
     public static string CuratedBatchIndexKey(DateOnly batchDate) => $"curated/batch_index/batch={FormatDate(batchDate)}.json";

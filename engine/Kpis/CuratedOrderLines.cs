@@ -1,132 +1,141 @@
-using System.Buffers;
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
-using KpiPipeline.Contracts;
-using KpiPipeline.Csv;
+using System.Runtime.CompilerServices;
+using KpiPipeline.Curated;
 using KpiPipeline.Lake;
 
 namespace KpiPipeline.Kpis;
 
 /// <summary>
-/// The curated order-lines format: a CSV with a fixed header, readable by Spark's CSV source and by any
-/// tool. The date column is called <c>order_date</c> because Spark infers a <c>date</c> column from the
-/// <c>date=…</c> folder.
+/// The curated order lines: one Apache Parquet object per date and batch
+/// (<c>curated/order_lines/date=YYYY-MM-DD/batch=B/lines.parquet</c>, the contract in docs/architecture.md), readable
+/// as-is by Spark, DuckDB and Athena. The date column is called <c>order_date</c> because engines infer a
+/// <c>date</c> column from the <c>date=…</c> folder. The previous version's CSV objects are still read.
 /// </summary>
 public static class CuratedOrderLines
 {
-    public static readonly IReadOnlyList<string> Columns =
-        ["order_date", "batch_id", "line_key", "order_id", "user_id", "product_id", "category", "sale_price", "quantity", "returned"];
+    /// <summary>Lines per row group, and per block the engine reads or writes at once.</summary>
+    public const int RowGroupLines = 1 << 17;
 
-    public static async IAsyncEnumerable<OrderLine> ReadAsync(IObjectStore store, string key,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The Parquet columns, in file order.</summary>
+    public static IReadOnlyList<string> Columns => CuratedParquetSchema.Columns;
+
+    /// <summary>The previous version's CSV header.</summary>
+    public static IReadOnlyList<string> LegacyCsvColumns => LegacyCuratedCsv.Columns;
+
+    /// <summary>Every line of a curated object (Parquet, or the previous version's CSV) as records.</summary>
+    public static async IAsyncEnumerable<OrderLine> ReadAsync(IObjectStore store, string key, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        using var reader = new CsvReader(stream);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield break;
-        if (reader.FieldCount != Columns.Count || Enumerable.Range(0, Columns.Count).Any(i => reader.GetString(i) != Columns[i]))
-            throw new InvalidDataException($"{store.Describe(key)}: not a curated order-lines file (header must be {string.Join(',', Columns)}).");
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var block = new OrderLineBlock(RowGroupLines);
+        await foreach (var filled in ReadBlocksAsync(store, key, block, cancellationToken).ConfigureAwait(false))
         {
-            if (reader.IsBlank)
-                continue;
-            if (reader.Problem != CsvRecordProblem.None || reader.FieldCount != Columns.Count
-                || !LakeLayout.TryParseDate(Encoding.UTF8.GetString(reader[0]), out var date)
-                || !Values.TryParseDecimal(reader[7], out var price)
-                || !Utf8Parser.TryParse(reader[8], out int quantity, out _)
-                || reader[9].Length != 1)
-                throw new InvalidDataException($"{store.Describe(key)}: line {reader.LineNumber} is not a valid curated order line.");
-            yield return new OrderLine(
-                date,
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetString(6),
-                price,
-                quantity,
-                reader[9][0] == (byte)'1');
+            for (var i = 0; i < filled.Count; i++)
+                yield return filled.Line(i);
         }
     }
 
-    /// <summary>Writes curated lines as UTF-8 CSV, quoting only fields that need it, without a string per field.</summary>
+    /// <summary>Every line of a curated object, block by block: <paramref name="block"/> is refilled for each step.</summary>
+    internal static async IAsyncEnumerable<OrderLineBlock> ReadBlocksAsync(IObjectStore store, string key, OrderLineBlock block,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var location = store.Describe(key);
+        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (key.EndsWith(LakeLayout.LegacyCuratedExtension, StringComparison.Ordinal))
+        {
+            using var csv = new LegacyCuratedCsv(stream, location);
+            while (await csv.ReadNextAsync(block, cancellationToken).ConfigureAwait(false))
+                yield return block;
+            yield break;
+        }
+        // Parquet is read from its footer backwards: an object store's response stream is spooled to a local file first.
+        await using var seekable = stream.CanSeek ? null : await SpoolAsync(stream, cancellationToken).ConfigureAwait(false);
+        using var reader = new CuratedParquetReader(seekable ?? stream, location);
+        while (reader.ReadNext(block))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return block;
+        }
+    }
+
+    private static async Task<Stream> SpoolAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var spool = new FileStream(Path.Combine(Path.GetTempPath(), $"kpi-curated-{Guid.NewGuid():N}.parquet"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        try
+        {
+            await source.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
+            spool.Position = 0;
+            return spool;
+        }
+        catch
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes curated lines as Parquet to a stream, a row group every <see cref="RowGroupLines"/> lines.
+    /// Disposing writes the last row group and the footer.
+    /// </summary>
     public sealed class Writer : IAsyncDisposable
     {
-        private const int FlushThreshold = 1 << 20;
-        private readonly Stream _stream;
-        private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold + (1 << 16));
-        private DateOnly _lastDate;
-        private byte[] _lastDateBytes = [];
+        private readonly CuratedParquetWriter _parquet;
+        private readonly OrderLineBlock _block;
+        private bool _completed;
 
-        public Writer(Stream stream)
+        public Writer(Stream stream, int rowGroupLines = RowGroupLines)
         {
-            _stream = stream;
-            Write(Encoding.UTF8.GetBytes(string.Join(',', Columns) + "\n"));
+            _parquet = new CuratedParquetWriter(stream);
+            _block = new OrderLineBlock(rowGroupLines);
         }
 
-        public long LinesWritten { get; private set; }
+        public long LinesWritten => _parquet.LinesWritten + _block.Count;
 
-        /// <summary>Buffers the line; only every megabyte or so does a write reach the stream.</summary>
+        /// <exception cref="InvalidDataException">The line's price does not fit DECIMAL(18,6).</exception>
         public ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
         {
-            WriteDate(line.Date);
-            WriteField(line.BatchId, leadingComma: true);
-            WriteField(line.LineKey, leadingComma: true);
-            WriteField(line.OrderId, leadingComma: true);
-            WriteField(line.UserId, leadingComma: true);
-            WriteField(line.ProductId, leadingComma: true);
-            WriteField(line.Category, leadingComma: true);
-            Write(","u8);
-            var span = _buffer.GetSpan(64);
-            Utf8Formatter.TryFormat(line.SalePrice, span, out var written);
-            span[written++] = (byte)',';
-            Utf8Formatter.TryFormat(line.Quantity, span[written..], out var quantityLength);
-            written += quantityLength;
-            span[written++] = (byte)',';
-            span[written++] = line.Returned ? (byte)'1' : (byte)'0';
-            span[written++] = (byte)'\n';
-            _buffer.Advance(written);
-            LinesWritten++;
-            return _buffer.WrittenCount >= FlushThreshold ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;
+            cancellationToken.ThrowIfCancellationRequested();
+            _block.Add(line);
+            if (_block.IsFull)
+                WriteBlock();
+            return ValueTask.CompletedTask;
         }
 
-        public async ValueTask FlushAsync(CancellationToken cancellationToken)
+        /// <summary>Writes a block of lines (row groups follow the block's boundaries).</summary>
+        internal void Write(OrderLineBlock block)
         {
-            await _stream.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            _buffer.ResetWrittenCount();
+            WriteBlock();
+            _parquet.Write(block);
         }
 
-        public async ValueTask DisposeAsync() => await FlushAsync(CancellationToken.None).ConfigureAwait(false);
-
-        private void Write(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
-
-        private void WriteDate(DateOnly date)
+        /// <summary>Writes what is buffered and the footer.</summary>
+        public ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
-            if (date != _lastDate || _lastDateBytes.Length == 0)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_completed)
             {
-                _lastDate = date;
-                _lastDateBytes = Encoding.ASCII.GetBytes(LakeLayout.FormatDate(date));
+                WriteBlock();
+                _parquet.Complete();
+                _completed = true;
             }
-            Write(_lastDateBytes);
+            return ValueTask.CompletedTask;
         }
 
-        private void WriteField(string value, bool leadingComma)
+        public async ValueTask DisposeAsync()
         {
-            var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length) + 1);
-            var offset = 0;
-            if (leadingComma)
-                span[offset++] = (byte)',';
-            if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+            try
             {
-                _buffer.Advance(offset + Encoding.UTF8.GetBytes(value, span[offset..]));
-                return;
+                await CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            _buffer.Advance(offset);
-            var quoted = "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            var target = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(quoted.Length));
-            _buffer.Advance(Encoding.UTF8.GetBytes(quoted, target));
+            finally
+            {
+                _parquet.Dispose();
+            }
+        }
+
+        private void WriteBlock()
+        {
+            _parquet.Write(_block);
+            _block.Clear();
         }
     }
 }

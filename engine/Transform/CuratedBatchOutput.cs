@@ -35,8 +35,10 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
         var written = new Dictionary<DateOnly, long>();
         foreach (var (date, output) in _outputs)
         {
-            await output.Lines.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await output.Lines.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await output.Writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // This batch's lines of the date are now in Parquet: a CSV copy left by the previous version would count them twice.
+            await store.DeleteAsync(LakeLayout.LegacyCuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false);
             written[date] = output.Lines.LinesWritten;
         }
         return written;
@@ -45,7 +47,10 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
     public async ValueTask DisposeAsync()
     {
         foreach (var output in _outputs.Values)
+        {
+            await output.Lines.DisposeAsync().ConfigureAwait(false);
             await output.Writer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private sealed class Output(IObjectWriter writer)

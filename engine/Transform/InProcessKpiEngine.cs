@@ -22,25 +22,17 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         var categories = new List<CategoryKpi>();
         foreach (var date in dates.Order())
         {
-            var keys = new List<string>();
-            await foreach (var item in store.ListAsync(LakeLayout.CuratedDatePrefix(date), cancellationToken).ConfigureAwait(false))
-                keys.Add(item.Key);
-            // Keys end in batch=YYYY-MM-DD.csv: descending key order is newest batch first.
-            keys.Sort((a, b) => string.CompareOrdinal(b, a));
+            var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
             var aggregator = new KpiAggregator();
-            if (batch is not null && LakeLayout.TryParseDate(batch.BatchId, out var batchDate))
+            // This batch's lines were aggregated while written: use them unless a newer batch must count first.
+            if (batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0))
             {
-                // This batch's lines were aggregated while written: use them unless a newer batch must count first.
-                var own = LakeLayout.CuratedKey(date, batchDate);
-                if (keys.Count == 0 || string.CompareOrdinal(keys[0], own) <= 0)
-                {
-                    aggregator = batch.TakeAggregator(date);
-                    keys.Remove(own);
-                }
+                aggregator = batch.TakeAggregator(date);
+                objects.RemoveAll(o => o.BatchId == batch.BatchId);
             }
-            foreach (var key in keys)
+            foreach (var curated in objects)
             {
-                await foreach (var line in CuratedOrderLines.ReadAsync(store, key, cancellationToken).ConfigureAwait(false))
+                await foreach (var line in CuratedOrderLines.ReadAsync(store, curated.Key, cancellationToken).ConfigureAwait(false))
                     aggregator.Add(line);
             }
             var result = aggregator.Result();
@@ -48,6 +40,23 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             categories.AddRange(result.Category);
         }
         return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] };
+    }
+
+    /// <summary>
+    /// The curated objects of a date, newest batch first. Of one batch only its Parquet object counts when the
+    /// previous version's CSV object is still there (the batch ran again).
+    /// </summary>
+    private async Task<List<(string BatchId, string Key)>> CuratedObjectsAsync(DateOnly date, CancellationToken cancellationToken)
+    {
+        var byBatch = new SortedDictionary<string, (string Key, bool Legacy)>(StringComparer.Ordinal);
+        await foreach (var item in store.ListAsync(LakeLayout.CuratedDatePrefix(date), cancellationToken).ConfigureAwait(false))
+        {
+            if (!LakeLayout.TryParseCuratedKey(item.Key, out _, out var batchId, out var legacy))
+                continue;
+            if (!byBatch.TryGetValue(batchId, out var known) || (known.Legacy && !legacy))
+                byBatch[batchId] = (item.Key, legacy);
+        }
+        return byBatch.Reverse().Select(b => (b.Key, b.Value.Key)).ToList();
     }
 
     /// <summary>One aggregator per date the batch writes lines for.</summary>

@@ -182,7 +182,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                     category,
                     file.Decimal(salePrice),
                     file.Quantity(quantity),
-                    facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty));
+                    facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty)
+                {
+                    CreatedAt = facts.CreatedAt,
+                });
                 if (batch.Count == BatchSize)
                 {
                     await lines.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -237,7 +240,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             previous = await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
         }
         foreach (var stale in previous.Except(written.Keys))
+        {
             await store.DeleteAsync(LakeLayout.CuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(LakeLayout.LegacyCuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
+        }
         var touched = written.Keys.Union(previous).Order().ToList();
         await store.PutAsync(indexKey, JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
         return touched;

@@ -4,7 +4,7 @@ using KpiPipeline.Lake;
 namespace KpiPipeline.Transform;
 
 /// <summary>What the join needs to know about an order.</summary>
-internal readonly record struct OrderFacts(DateOnly Date, string UserId, bool Returned);
+internal readonly record struct OrderFacts(DateOnly Date, string UserId, bool Returned, DateTime CreatedAt);
 
 /// <summary>Products by id (their category) and the batch's orders by id: the small side of the join.</summary>
 internal static class ReferenceData
@@ -31,9 +31,9 @@ internal static class ReferenceData
             status = schema.IndexOf("status"), returnedAt = schema.IndexOf("returned_at");
         while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var date = DateOnly.FromDateTime(file.Timestamp(createdAt));
+            var created = file.Timestamp(createdAt);
             var returned = Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty;
-            orders[file.Text(orderId)] = new OrderFacts(date, file.Text(userId), returned);
+            orders[file.Text(orderId)] = new OrderFacts(DateOnly.FromDateTime(created), file.Text(userId), returned, created);
         }
         return file.BytesRead;
     }

@@ -140,8 +140,8 @@ public sealed class KpiJobTests : IDisposable
         Assert.Contains("processed/orders/2024-01-01/part-0.csv", keys);
         Assert.Contains("processed/order_items/2024-01-01/part-0.csv", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("validated/order", StringComparison.Ordinal));
-        Assert.Contains("curated/order_lines/date=2024-01-01/batch=2024-01-01.csv", keys);
-        Assert.Contains("curated/order_lines/date=2024-01-02/batch=2024-01-01.csv", keys);
+        Assert.Contains("curated/order_lines/date=2024-01-01/batch=2024-01-01/lines.parquet", keys);
+        Assert.Contains("curated/order_lines/date=2024-01-02/batch=2024-01-01/lines.parquet", keys);
         Assert.Contains("logs/transformation/2024-01-01/v0001.json", keys);
         Assert.Equal("raw/products/products.csv", Assert.Single(keys, k => k.StartsWith("raw/", StringComparison.Ordinal)));
     }
@@ -156,7 +156,7 @@ public sealed class KpiJobTests : IDisposable
             .Orders("part-0.csv", Day1Orders.Replace("2024-01-01T23:30:00-01:00", "2024-01-01T20:00:00Z", StringComparison.Ordinal))
             .AlreadyProcessed("order_items", "part-0.csv"));
 
-        Assert.False(_lake.Exists("curated/order_lines/date=2024-01-02/batch=2024-01-01.csv"));
+        Assert.False(_lake.Exists("curated/order_lines/date=2024-01-02/batch=2024-01-01/lines.parquet"));
         Assert.Equal(new DailyKpi(Day1, 3, 51.75m, 8, 0.3333m, 2), kpis.Daily.Single(d => d.Date == Day1));
         Assert.DoesNotContain(kpis.Daily, d => d.Date == Day2);
         Assert.DoesNotContain(kpis.Category, c => c.Date == Day2);
@@ -173,6 +173,46 @@ public sealed class KpiJobTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => RunAsync(batch));
 
         Assert.Contains("validated/order_items/2024-01-01/part-0.csv: line 2, column order_id", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The curated objects the previous version wrote for <see cref="DayOne"/> (CSV, <c>batch=….csv</c>).</summary>
+    private void PreviousVersionsCuratedCsvOfDayOne()
+    {
+        const string Header = "order_date,batch_id,line_key,order_id,user_id,product_id,category,sale_price,quantity,returned\n";
+        _lake.Write("curated/order_lines/date=2024-01-01/batch=2024-01-01.csv", Header
+            + "2024-01-01,2024-01-01,i:i1,o1,u1,p1,A,10.00,2,0\n"
+            + "2024-01-01,2024-01-01,i:i2,o1,u1,p2,\"B, with comma\",5.50,1,0\n"
+            + "2024-01-01,2024-01-01,i:i3,o3,u1,p1,A,3.25,1,1\n"
+            + "2024-01-01,2024-01-01,i:i6,o3,u1,p2,\"B, with comma\",2.00,1,1\n");
+        _lake.Write("curated/order_lines/date=2024-01-02/batch=2024-01-01.csv", Header
+            + "2024-01-02,2024-01-01,i:i4,o2,u2,p2,\"B, with comma\",7.00,3,0\n");
+        _lake.Write("curated/batch_index/batch=2024-01-01.json", "[\"2024-01-01\",\"2024-01-02\"]");
+    }
+
+    [Fact]
+    public async Task RunAsync_LakeWithThePreviousVersionsCuratedCsv_CountsItsLinesWhenALateOrderTouchesTheDate()
+    {
+        PreviousVersionsCuratedCsvOfDayOne();
+        DayOne(); // products
+
+        var kpis = await RunAsync(new ValidatedBatch(_lake, "2024-01-02")
+            .Orders("part-0.csv", Orders(("o4", "u3", "2024-01-01T12:00:00Z", "Complete")))
+            .Items("part-0.csv", Items(("i5", "o4", "p2", "4.50", "1"))));
+
+        // The CSV's four lines of day 1 and the late o4: as when day one ran on this version.
+        Assert.Equal(new DailyKpi(Day1, 3, 35.25m, 6, 0.3333m, 2), kpis.Daily.Single(d => d.Date == Day1));
+        Assert.Equal(new CategoryKpi("B, with comma", Day1, 12.00m, 4.00m, 0.3333m), kpis.Category.Single(c => c.Date == Day1 && c.Category != "A"));
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchRunsAgainOverThePreviousVersionsCuratedCsv_ReplacesItWithParquetAndCountsOnce()
+    {
+        PreviousVersionsCuratedCsvOfDayOne();
+
+        var kpis = await RunAsync(DayOne());
+
+        Assert.DoesNotContain(_lake.Keys(), k => k.EndsWith(".csv", StringComparison.Ordinal) && k.StartsWith("curated/", StringComparison.Ordinal));
+        Assert.Equal([new DailyKpi(Day1, 2, 30.75m, 5, 0.5m, 1), new DailyKpi(Day2, 1, 21.00m, 3, 0m, 1)], kpis.Daily);
     }
 
     public void Dispose() => _lake.Dispose();

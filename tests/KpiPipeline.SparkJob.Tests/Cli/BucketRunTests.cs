@@ -49,7 +49,7 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         using var s3 = emulators.CreateS3Client();
         var keys = (await s3.ListObjectsV2Async(new() { BucketName = bucket })).S3Objects.Select(o => o.Key).ToList();
         Assert.Contains("processed/order_items/2024-03-01/part-0000.csv", keys);
-        Assert.Contains("curated/order_lines/date=2024-03-02/batch=2024-03-02.csv", keys);
+        Assert.Contains("curated/order_lines/date=2024-03-02/batch=2024-03-02/lines.parquet", keys);
         Assert.Contains("batches/2024-03-01/v0001.json", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("raw/order", StringComparison.Ordinal));
     }

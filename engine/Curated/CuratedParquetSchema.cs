@@ -1,0 +1,82 @@
+using ParquetSharp;
+using ParquetSharp.Schema;
+
+namespace KpiPipeline.Curated;
+
+/// <summary>
+/// The curated order-lines Parquet schema (docs/architecture.md, "Curated order lines"): one place that names
+/// the columns, their physical and logical types, and how they are compressed.
+/// </summary>
+internal static class CuratedParquetSchema
+{
+    public const string OrderDate = "order_date";
+    public const string BatchId = "batch_id";
+    public const string LineKey = "line_key";
+    public const string OrderId = "order_id";
+    public const string ItemId = "item_id";
+    public const string UserId = "user_id";
+    public const string ProductId = "product_id";
+    public const string Category = "category";
+    public const string SalePrice = "sale_price";
+    public const string Quantity = "quantity";
+    public const string Returned = "returned";
+    public const string CreatedAt = "created_at";
+
+    /// <summary>The columns in file order.</summary>
+    public static readonly IReadOnlyList<string> Columns =
+        [OrderDate, BatchId, LineKey, OrderId, ItemId, UserId, ProductId, Category, SalePrice, Quantity, Returned, CreatedAt];
+
+    /// <summary>
+    /// Zstd (level 1, Arrow's default) measured against Snappy on 1M lines: about half the bytes for 10% more
+    /// writing time and the same reading time; curated objects are written once and kept.
+    /// </summary>
+    public const Compression Codec = Compression.Zstd;
+
+    /// <summary>Columns whose values are (nearly) all distinct: a dictionary only costs time there (1M lines: 1.6 s → 0.9 s of writing).</summary>
+    private static readonly string[] HighCardinality = [LineKey, OrderId, ItemId, UserId, CreatedAt];
+
+    public static GroupNode CreateSchema()
+    {
+        Node[] nodes =
+        [
+            Primitive(OrderDate, Repetition.Required, LogicalType.Date(), PhysicalType.Int32),
+            Text(BatchId),
+            Text(LineKey),
+            Text(OrderId),
+            Text(ItemId, Repetition.Optional),
+            Text(UserId),
+            Text(ProductId),
+            Text(Category),
+            Primitive(SalePrice, Repetition.Required, LogicalType.Decimal(18, CuratedValues.PriceScale), PhysicalType.Int64),
+            Primitive(Quantity, Repetition.Required, LogicalType.Int(32, isSigned: true), PhysicalType.Int32),
+            Primitive(Returned, Repetition.Required, LogicalType.None(), PhysicalType.Boolean),
+            Primitive(CreatedAt, Repetition.Required, LogicalType.Timestamp(isAdjustedToUtc: true, TimeUnit.Micros), PhysicalType.Int64),
+        ];
+        try
+        {
+            return new GroupNode("schema", Repetition.Required, nodes);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                node.Dispose();
+        }
+    }
+
+    public static WriterProperties CreateWriterProperties()
+    {
+        using var builder = new WriterPropertiesBuilder().Compression(Codec).CreatedBy("kpi-pipeline");
+        foreach (var column in HighCardinality)
+            builder.DisableDictionary(column);
+        return builder.Build();
+    }
+
+    private static PrimitiveNode Text(string name, Repetition repetition = Repetition.Required) =>
+        Primitive(name, repetition, LogicalType.String(), PhysicalType.ByteArray);
+
+    private static PrimitiveNode Primitive(string name, Repetition repetition, LogicalType logicalType, PhysicalType physicalType)
+    {
+        using (logicalType)
+            return new PrimitiveNode(name, repetition, logicalType, physicalType);
+    }
+}

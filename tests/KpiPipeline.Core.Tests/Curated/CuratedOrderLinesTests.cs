@@ -1,0 +1,77 @@
+using KpiPipeline.Core.Tests.Kpis;
+using KpiPipeline.Kpis;
+using KpiPipeline.Lake;
+using KpiPipeline.Testing;
+
+namespace KpiPipeline.Core.Tests.Curated;
+
+/// <summary>The curated Parquet format through the engine's own writer and reader.</summary>
+public sealed class CuratedOrderLinesTests : IDisposable
+{
+    private static readonly DateOnly Date = new(2024, 1, 1);
+    private readonly TempLake _lake = new();
+
+    [Fact]
+    public async Task Writer_LinesOverSeveralRowGroups_ReadBackAsWritten()
+    {
+        var lines = RandomLines.Create(seed: 7, count: 1000)
+            .Select((line, i) => line with { CreatedAt = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(i * 1_234_560L) })
+            .ToList();
+
+        await WriteAsync(lines, rowGroupLines: 64);
+        var read = await ReadAsync();
+
+        Assert.Equal(lines, read);
+    }
+
+    [Fact]
+    public async Task Writer_LineWithoutItemId_ReadsBackWithoutOne()
+    {
+        var line = new OrderLine(Date, "2024-01-01", "r:o1|p1|1.5", "o1", "u1", "p1", "Ça", 1.5m, 1, false) { CreatedAt = DateTime.UnixEpoch };
+
+        await WriteAsync([line]);
+
+        Assert.Null(Assert.Single(await ReadAsync()).ItemId);
+    }
+
+    [Fact]
+    public async Task Writer_PriceWithSevenDecimalPlaces_FailsNamingTheLine()
+    {
+        var line = new OrderLine(Date, "2024-01-01", "i:9", "o1", "u1", "p1", "A", 1.0000001m, 1, false);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => WriteAsync([line]));
+
+        Assert.Contains("Order o1, line i:9: sale price 1.0000001", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ObjectThatIsNotParquet_FailsNamingIt()
+    {
+        await _lake.Store.PutAsync(LakeLayout.CuratedKey(Date, Date), "order_date\n"u8.ToArray(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(ReadAsync);
+
+        Assert.Contains("lines.parquet: not a Parquet file", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task WriteAsync(IEnumerable<OrderLine> lines, int rowGroupLines = CuratedOrderLines.RowGroupLines)
+    {
+        await using var output = await _lake.Store.CreateAsync(LakeLayout.CuratedKey(Date, Date), CancellationToken.None);
+        await using (var writer = new CuratedOrderLines.Writer(output.Stream, rowGroupLines))
+        {
+            foreach (var line in lines)
+                await writer.WriteAsync(line, CancellationToken.None);
+        }
+        await output.CommitAsync(CancellationToken.None);
+    }
+
+    private async Task<List<OrderLine>> ReadAsync()
+    {
+        var lines = new List<OrderLine>();
+        await foreach (var line in CuratedOrderLines.ReadAsync(_lake.Store, LakeLayout.CuratedKey(Date, Date), CancellationToken.None))
+            lines.Add(line);
+        return lines;
+    }
+
+    public void Dispose() => _lake.Dispose();
+}
