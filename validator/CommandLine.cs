@@ -7,8 +7,9 @@ internal abstract record Command;
 
 /// <param name="Bucket">The S3 bucket holding the lake, or null with <paramref name="Lake"/>.</param>
 /// <param name="Lake">A local folder holding the lake, or null with <paramref name="Bucket"/>.</param>
+/// <param name="Expectations">A JSON file overriding the frame-level checks' sample sizes and bounds.</param>
 internal sealed record ValidateCommand(string ManifestKey, string? Bucket, string? Lake, double? MaxRejectedFraction, long? MaxFileBytes,
-    long? MaxRejectsRows = null, long? MaxRejectsBytes = null) : Command;
+    long? MaxRejectsRows = null, long? MaxRejectsBytes = null, string? Expectations = null) : Command;
 
 /// <summary><c>--help</c>: the usage on stdout, exit 0.</summary>
 internal sealed record HelpCommand : Command;
@@ -24,7 +25,7 @@ internal static class CommandLine
 {
     public const string Usage =
         "usage: validator --manifest <key> (--bucket <name> | --lake <folder>) [--max-rejected-fraction 0.05] [--max-file-mb N]\n" +
-        "                 [--max-rejects-rows 100000] [--max-rejects-mb 64]\n" +
+        "                 [--max-rejects-rows 100000] [--max-rejects-mb 64] [--expectations <file.json>]\n" +
         "       validator bench [--items 1000000] [--rounds 5] [--reject-early] [--folder <dir>] [--keep]";
 
     /// <summary>The command, or a one-line error.</summary>
@@ -34,7 +35,7 @@ internal static class CommandLine
             return ParseBench(args.Skip(1).ToArray());
         if (args.Any(a => a is "-h" or "--help"))
             return (new HelpCommand(), null);
-        string? manifest = null, bucket = null, lake = null;
+        string? manifest = null, bucket = null, lake = null, expectations = null;
         double? fraction = null;
         long? maxFileBytes = null, maxRejectsRows = null, maxRejectsBytes = null;
         for (var i = 0; i < args.Count; i++)
@@ -66,6 +67,11 @@ internal static class CommandLine
                         return (null, $"--max-file-mb must be a whole number of megabytes from 1, not '{value}'");
                     maxFileBytes = mb * 1024 * 1024;
                     break;
+                case "--expectations":
+                    if (!File.Exists(value))
+                        return (null, $"expectations file '{value}' does not exist");
+                    expectations = value;
+                    break;
                 case "--max-rejects-rows":
                     if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rows))
                         return (null, $"--max-rejects-rows must be a whole number of rows, not '{value}'");
@@ -86,7 +92,7 @@ internal static class CommandLine
             return (null, "give exactly one of --bucket <name> or --lake <folder>");
         if (lake is not null && !Directory.Exists(lake))
             return (null, $"lake folder '{lake}' does not exist");
-        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes, maxRejectsRows, maxRejectsBytes), null);
+        return (new ValidateCommand(manifest, bucket, lake, fraction, maxFileBytes, maxRejectsRows, maxRejectsBytes, expectations), null);
     }
 
     private static (Command? Command, string? Error) ParseBench(string[] args)

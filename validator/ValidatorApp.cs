@@ -1,6 +1,7 @@
 using System.Text;
 using KpiPipeline.Lake;
 using KpiPipeline.Validation;
+using KpiPipeline.Validator.Profiling;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Validator;
@@ -56,12 +57,23 @@ internal static class ValidatorApp
             options = options with { MaxRejectsRows = rejectsRows };
         if (command.MaxRejectsBytes is { } rejectsBytes)
             options = options with { MaxRejectsBytes = rejectsBytes };
+        ExpectationSettings expectations;
+        try
+        {
+            expectations = command.Expectations is null ? ExpectationSettings.Default
+                : await ExpectationSettings.LoadAsync(command.Expectations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            await stderr.WriteLineAsync($"validator: {e.Message}").ConfigureAwait(false);
+            return Rejected;
+        }
         using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
         var store = storeFactory?.Invoke(command)
             ?? (s3 is null ? new LocalObjectStore(command.Lake!, loggers.CreateLogger<LocalObjectStore>()) : new S3ObjectStore(s3, command.Bucket!));
         try
         {
-            var result = await new BatchValidator(store, options, clock, logger).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);
+            var result = await new BatchValidator(store, options, clock, logger, new FrameInspector(expectations)).ValidateAsync(command.ManifestKey, cancellationToken).ConfigureAwait(false);
             await stdout.WriteLineAsync(Encoding.UTF8.GetString(result.ToJson())).ConfigureAwait(false);
             // The human summary beside the logs, for whoever reads the task's log stream.
             await stderr.WriteAsync(result.Summary).ConfigureAwait(false);

@@ -48,6 +48,7 @@ public enum FileDisposition
 /// <param name="FileError">Why the whole file was quarantined, when it was.</param>
 /// <param name="Examples">The first few row rejections.</param>
 /// <param name="RejectedBeyondCap">Rejected rows counted but not written, because the rejects file reached its cap (rows or bytes).</param>
+/// <param name="Quality">The frame-level checks' profile and expectation results, when the file was inspected.</param>
 public sealed record FileValidationResult(
     string Key,
     Dataset Dataset,
@@ -63,7 +64,8 @@ public sealed record FileValidationResult(
     string? ErrorsKey,
     Violation? FileError,
     IReadOnlyList<Violation> Examples,
-    long RejectedBeyondCap = 0)
+    long RejectedBeyondCap = 0,
+    FileQuality? Quality = null)
 {
     /// <summary>The file's rows are available to the KPI job.</summary>
     [JsonIgnore]

@@ -15,8 +15,9 @@ namespace KpiPipeline.Validation;
 /// failures (the store unreachable) propagate as exceptions. A malformed manifest throws
 /// <see cref="InvalidDataException"/>, a missing one <see cref="ObjectNotFoundException"/>.
 /// Re-running the same manifest is idempotent: files already moved on are not validated again.
+/// An <paramref name="inspector"/> adds frame-level checks to each file after its streaming pass.
 /// </remarks>
-public sealed class BatchValidator(IObjectStore store, ValidationOptions options, TimeProvider clock, ILogger<BatchValidator> logger)
+public sealed class BatchValidator(IObjectStore store, ValidationOptions options, TimeProvider clock, ILogger<BatchValidator> logger, IFileInspector? inspector = null)
 {
     public async Task<BatchValidationResult> ValidateAsync(string manifestKey, CancellationToken ct)
     {
@@ -29,7 +30,7 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
         Log.BatchStarted(logger, manifest.BatchId, manifest.Version, manifestKey, ordersFiles.Count, itemsFiles.Count);
 
         var keys = new BatchKeys();
-        var validator = new FileValidator(store, options, validatedAt.UtcDateTime, manifest.BatchDate, keys);
+        var validator = new FileValidator(store, options, validatedAt.UtcDateTime, manifest.BatchDate, keys, inspector);
         var results = new List<FileValidationResult>();
         string? rejection;
 

@@ -13,7 +13,7 @@ namespace KpiPipeline.Validation;
 /// rejects file, or the whole file to <c>invalid/</c> with an errors file. Also reads the keys of files an
 /// earlier run already validated, so they count for the batch without being judged again.
 /// </summary>
-internal sealed class FileValidator(IObjectStore store, ValidationOptions options, DateTime validationTime, DateOnly batchDate, BatchKeys keys)
+internal sealed class FileValidator(IObjectStore store, ValidationOptions options, DateTime validationTime, DateOnly batchDate, BatchKeys keys, IFileInspector? inspector = null)
 {
     private const int SampleRows = 1000;
 
@@ -40,6 +40,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         var checkpoint = keys.Mark();
         var checker = new RowChecker(binding!, reader.FieldCount, options, validationTime, batchDate, keys);
+        var sampleRows = inspector?.SampleRows(file.Dataset) ?? 0;
+        var sample = sampleRows > 0 ? new RowSample(binding!, sampleRows) : null;
         var rejectsKey = LakeLayout.RejectsKey(file);
         var validatedKey = file.KeyIn(Stage.Validated);
         BufferedObjectOutput? good = null;
@@ -81,6 +83,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     tally.Accepted++;
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
+                    if (sample is { IsFull: false })
+                        sample.Add(reader);
                     if (good is null)
                         continue;
                     good.AppendLine(reader.RawRecord);
@@ -106,6 +110,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             fileError ??= tally.RowsRead == 0
                 ? new Violation(ValidationRules.NoDataRows, 0, null, ValidationRules.NoDataRows.Expected, "a header only")
                 : FractionExceeded(tally);
+            if (fileError is null && sample is not null)
+                fileError = Inspect(sample, rawKey, tally);
             if (fileError is not null)
             {
                 // The file's keys must not count for the batch: its rows go nowhere but invalid/.
@@ -272,6 +278,17 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         return (binding, null);
     }
 
+    /// <summary>The frame-level checks, after the streaming ones: their findings go into the report, a hard bound quarantines the file.</summary>
+    private Violation? Inspect(RowSample sample, string rawKey, Tally tally)
+    {
+        tally.Quality = inspector!.Inspect(sample.ToSample(rawKey, batchDate, tally.RowsRead, tally.Accepted, tally.Rejected, tally.OffDateRows));
+        return tally.Quality.Rejection is { } failed
+            ? new Violation(ValidationRules.ExpectationNotMet, 0, null, $"{failed.Id} {failed.Bounds}", failed.Observed is { } observed
+                ? string.Create(CultureInfo.InvariantCulture, $"{observed:0.####}{(failed.Detail is null ? "" : $" ({failed.Detail})")}")
+                : failed.Detail ?? "nothing to measure")
+            : null;
+    }
+
     private Violation? FractionExceeded(Tally tally)
     {
         // Identical duplicates count too: dropping them keeps the KPIs right, but a file that is mostly one row
@@ -407,6 +424,8 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
 
         public long OffDateRows { get; set; }
 
+        public FileQuality? Quality { get; set; }
+
         public SortedDictionary<string, long> ByRule { get; } = new(StringComparer.Ordinal);
 
         public void Reject(Violation violation)
@@ -420,6 +439,6 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         public FileValidationResult ToResult(string key, Dataset dataset, FileDisposition disposition, string? destination, string? rejectsKey, string? errorsKey, Violation? fileError) =>
             // A quarantined file's rows all went to invalid/ with it: none of them was accepted.
             new(key, dataset, disposition, destination, RowsRead, disposition == FileDisposition.Quarantined ? 0 : Accepted, Rejected, BlankLines, ByRule, OffDateRows, rejectsKey, errorsKey, fileError, _examples,
-                rejectsKey is null ? 0 : RejectedBeyondCap);
+                rejectsKey is null ? 0 : RejectedBeyondCap, Quality);
     }
 }

@@ -55,6 +55,10 @@ public static class ValidationRules
         "More rows were rejected than the configured fraction allows (identical duplicates count too), so the file is suspect as a whole.",
         "a rejected fraction at most the configured maximum");
 
+    public static readonly ValidationRule ExpectationNotMet = new("expectation_not_met", RuleLevel.File,
+        "A frame-level check of the file's profile is beyond its hard bound (share of returned orders, items per order, dates far from the batch date, duplicate SKUs, ...), so the file is suspect as a whole.",
+        "every expectation within its hard bound");
+
     // Row level: the row is rejected, the rest of the file goes on.
     public static readonly ValidationRule UnterminatedQuote = new("unterminated_quote", RuleLevel.Row,
         "A quoted field is never closed; the row is the line the quote opened on.",
@@ -135,7 +139,7 @@ public static class ValidationRules
     public static IReadOnlyList<ValidationRule> All { get; } =
     [
         FileMissing, FileTooLarge, EmptyFile, NotUtf8, MalformedHeader, WrongDelimiter, BareCarriageReturns,
-        MissingRequiredColumns, DuplicateHeader, AmbiguousColumns, NoDataRows, RejectedFractionExceeded,
+        MissingRequiredColumns, DuplicateHeader, AmbiguousColumns, NoDataRows, RejectedFractionExceeded, ExpectationNotMet,
         UnterminatedQuote, TextAfterQuote, RecordTooLong, FieldCountMismatch, RequiredFieldEmpty, NotANumber,
         NumberNotFinite, NegativeAmount, AmountOutOfRange, TooManyDecimalPlaces, InvalidQuantity, QuantityOutOfRange,
         InvalidTimestamp, TimestampTooEarly, TimestampInFuture,

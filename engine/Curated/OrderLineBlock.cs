@@ -63,7 +63,7 @@ internal sealed class OrderLineBlock(int capacity)
     public void Add(OrderLine line)
     {
         if (!CuratedValues.TryToMillionths(line.SalePrice, out var price))
-            throw new InvalidDataException($"Order {line.OrderId}, line {line.LineKey}: sale price {line.SalePrice} does not fit the curated DECIMAL(18,6) (more than 6 decimal places, or 10^12 or more).");
+            throw new InvalidDataException($"{Lake.LakeLayout.FormatDate(line.Date)}: order {line.OrderId}, line {line.LineKey}: sale price {line.SalePrice} does not fit the curated DECIMAL(18,6) (more than 6 decimal places, or 10^12 or more).");
         var i = Next();
         Dates[i] = CuratedValues.ToEpochDay(line.Date);
         AddText(BatchId, line.BatchId);

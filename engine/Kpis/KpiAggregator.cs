@@ -10,7 +10,20 @@ public sealed class KpiAggregator
     private readonly Dictionary<DateOnly, DateState> _dates = [];
 
     /// <returns>False when the line duplicates one already counted for its date.</returns>
+    /// <exception cref="InvalidDataException">A sum of the line's date overflows (a data problem: no retry helps).</exception>
     public bool Add(OrderLine line)
+    {
+        try
+        {
+            return AddChecked(line);
+        }
+        catch (OverflowException e)
+        {
+            throw Overflow(line.Date, e);
+        }
+    }
+
+    private bool AddChecked(OrderLine line)
     {
         if (!_dates.TryGetValue(line.Date, out var state))
         {
@@ -37,26 +50,42 @@ public sealed class KpiAggregator
         var categories = new List<CategoryKpi>();
         foreach (var (date, state) in _dates.OrderBy(d => d.Key))
         {
-            var values = state.Daily.Values(state.ReturnedOrders);
-            daily.Add(new DailyKpi(
-                date,
-                (long)values["total_orders"],
-                values["total_revenue"],
-                (long)values["total_items_sold"],
-                values["return_rate"],
-                (long)values["unique_customers"]));
-            foreach (var (name, group) in state.Categories.OrderBy(c => c.Key, StringComparer.Ordinal))
+            try
             {
-                var categoryValues = group.Values(state.ReturnedOrders);
-                categories.Add(new CategoryKpi(
-                    name,
-                    date,
-                    categoryValues["daily_revenue"],
-                    categoryValues["avg_order_value"],
-                    categoryValues["avg_return_rate"]));
+                AddResults(date, state, daily, categories);
+            }
+            catch (OverflowException e)
+            {
+                throw Overflow(date, e);
             }
         }
         return new KpiSnapshot(daily, categories);
+    }
+
+    private static InvalidDataException Overflow(DateOnly date, OverflowException e) => new(
+        $"The KPIs of {Lake.LakeLayout.FormatDate(date)} overflow (a sum of sale_price × quantity or of quantities exceeds what a decimal holds): "
+        + "the date's curated lines hold values outside the validator's bounds.", e);
+
+    private static void AddResults(DateOnly date, DateState state, List<DailyKpi> daily, List<CategoryKpi> categories)
+    {
+        var values = state.Daily.Values(state.ReturnedOrders);
+        daily.Add(new DailyKpi(
+            date,
+            checked((long)values["total_orders"]),
+            values["total_revenue"],
+            checked((long)values["total_items_sold"]),
+            values["return_rate"],
+            (long)values["unique_customers"]));
+        foreach (var (name, group) in state.Categories.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var categoryValues = group.Values(state.ReturnedOrders);
+            categories.Add(new CategoryKpi(
+                name,
+                date,
+                categoryValues["daily_revenue"],
+                categoryValues["avg_order_value"],
+                categoryValues["avg_return_rate"]));
+        }
     }
 
     /// <summary>Line keys: <c>i:</c> + a numeric item id is kept as a number, anything else as text.</summary>
@@ -147,7 +176,7 @@ public sealed class KpiAggregator
     {
         private decimal _total;
 
-        public override void Add(OrderLine line) => _total += Evaluate(value, line);
+        public override void Add(OrderLine line) => _total = checked(_total + Evaluate(value, line));
 
         public override decimal Result(DistinctSet returnedOrders) => _total;
 

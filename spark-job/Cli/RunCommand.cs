@@ -4,6 +4,7 @@ using KpiPipeline.Lake;
 using KpiPipeline.Pipeline;
 using KpiPipeline.Transform;
 using KpiPipeline.Validation;
+using KpiPipeline.Validator.Profiling;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -47,7 +48,8 @@ internal static class RunCommand
             }
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             await RemoveStalePartialFilesAsync(context, target, started, cancellationToken).ConfigureAwait(false);
-            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>());
+            // The validator container's checks, streaming and frame-level, with their default settings.
+            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>(), new FrameInspector());
             ValidateBatch validate = async (manifestKey, token) =>
             {
                 var result = await validator.ValidateAsync(manifestKey, token).ConfigureAwait(false);

@@ -154,7 +154,35 @@ public sealed class ValidatorAppTests : IDisposable
         var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--folder", Path.Combine(_lake.Root, "bench")]);
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"validation of 300 order items: median \d+ MB/s, best \d+ MB/s; peak working set \d+ MiB", _stdout.ToString());
+        Assert.Matches(@"validation of 300 order items: median \d+ MB/s, best \d+ MB/s; frame checks median \d+\.\d{3} s; peak working set \d+ MiB", _stdout.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_ExpectationsFile_TightensABoundSoTheItemsFileIsQuarantined()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+        var settings = Path.Combine(_lake.Root, "expectations.json");
+        await File.WriteAllTextAsync(settings, """{ "expectations": { "order_items.items_per_order": { "reject_max": 1.5 } } }""");
+
+        var exit = await RunAsync(["--lake", _lake.Root, "--manifest", manifest, "--expectations", settings]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("\"rule\": \"expectation_not_met\"", _stdout.ToString(), StringComparison.Ordinal);
+        Assert.True(_lake.Exists(TestLake.In(Stage.Invalid, TestLake.ItemsKey())));
+    }
+
+    [Fact]
+    public async Task RunAsync_ExpectationsFileWithAnUnknownId_ExitsTwoNamingItBeforeTouchingTheLake()
+    {
+        var manifest = _lake.WithStandardBatch().WriteManifest();
+        var settings = Path.Combine(_lake.Root, "expectations.json");
+        await File.WriteAllTextAsync(settings, """{ "expectations": { "orders.nope": { "warn_max": 1 } } }""");
+
+        var exit = await RunAsync(["--lake", _lake.Root, "--manifest", manifest, "--expectations", settings]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("unknown expectation 'orders.nope'", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.True(_lake.Exists(TestLake.OrdersKey()));
     }
 
     private Task<int> RunAsync(string[] args) =>

@@ -41,7 +41,7 @@ public sealed class CuratedOrderLinesTests : IDisposable
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => WriteAsync([line]));
 
-        Assert.Contains("Order o1, line i:9: sale price 1.0000001", error.Message, StringComparison.Ordinal);
+        Assert.Contains("2024-01-01: order o1, line i:9: sale price 1.0000001", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

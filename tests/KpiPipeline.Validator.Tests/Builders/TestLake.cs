@@ -68,8 +68,8 @@ internal sealed class TestLake : IDisposable
         return manifest.Key;
     }
 
-    public BatchValidator CreateValidator(ValidationOptions? options = null, TimeProvider? clock = null) =>
-        new(Store, options ?? new ValidationOptions(), clock ?? new FixedClock(Now), NullLogger<BatchValidator>.Instance);
+    public BatchValidator CreateValidator(ValidationOptions? options = null, TimeProvider? clock = null, IFileInspector? inspector = null) =>
+        new(Store, options ?? new ValidationOptions(), clock ?? new FixedClock(Now), NullLogger<BatchValidator>.Instance, inspector);
 
     public Task<BatchValidationResult> ValidateAsync(string manifestKey, ValidationOptions? options = null) =>
         CreateValidator(options).ValidateAsync(manifestKey, CancellationToken.None);
