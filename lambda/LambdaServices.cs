@@ -1,8 +1,8 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
-using KpiPipeline.Lake;
 using KpiPipeline.Batching;
+using KpiPipeline.Lake;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda;

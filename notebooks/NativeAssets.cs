@@ -8,7 +8,7 @@ namespace KpiPipeline.Notebooks;
 /// Makes the libraries a notebook loads with <c>#r</c> from this folder find what they depend on. The kernel process
 /// resolves assemblies and native libraries from its own dependency file, which lists none of ours: assemblies
 /// they ask for are loaded from this folder, and the native libraries of SQLite (the local KPI store), SkiaSharp
-/// and HarfBuzzSharp (ScottPlot's rendering) from its <c>runtimes/&lt;rid&gt;/native/</c>, where the build put them.
+/// and HarfBuzzSharp (ScottPlot's rendering), Mono.Unix (the local lake's file types) and ParquetSharp (curated order lines) from its <c>runtimes/&lt;rid&gt;/native/</c>, where the build put them.
 /// </summary>
 public static class NativeAssets
 {
@@ -23,7 +23,7 @@ public static class NativeAssets
             if (_registered)
                 return;
             AssemblyLoadContext.Default.Resolving += (context, name) => Loaded(name.Name) ?? FromHere(context, name.Name);
-            foreach (var assembly in new[] { "SkiaSharp", "HarfBuzzSharp", "SQLitePCLRaw.provider.e_sqlite3" })
+            foreach (var assembly in new[] { "SkiaSharp", "HarfBuzzSharp", "SQLitePCLRaw.provider.e_sqlite3", "Mono.Unix", "ParquetSharp" })
                 Resolve(Loaded(assembly) ?? FromHere(AssemblyLoadContext.Default, assembly) ?? Assembly.Load(assembly));
             _registered = true;
         }
@@ -56,7 +56,10 @@ public static class NativeAssets
     {
         var windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
         var library = windows || name.StartsWith("lib", StringComparison.Ordinal) ? name : "lib" + name;
-        var file = windows ? library + ".dll" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? library + ".dylib" : library + ".so";
-        return Path.Combine(Here, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", file);
+        var extension = windows ? ".dll" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? ".dylib" : ".so";
+        var folder = Path.Combine(Here, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
+        // Most packages name the file lib<name> (SQLite, SkiaSharp); some keep the bare name (ParquetSharpNative).
+        var prefixed = Path.Combine(folder, library + extension);
+        return File.Exists(prefixed) ? prefixed : Path.Combine(folder, name + extension);
     }
 }

@@ -21,6 +21,9 @@ public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string s
     public const string ContentType = "application/x-amz-json-1.0";
     public const string SigningName = "states";
 
+    /// <summary>Where the Lambda runtime keeps the current invocation's X-Ray trace header.</summary>
+    public const string TraceHeaderVariable = "_X_AMZN_TRACE_ID";
+
     private static readonly JsonSerializerOptions InputJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Uri Endpoint => endpoint;
@@ -53,6 +56,10 @@ public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string s
             // Step Functions takes the input as a JSON string inside the JSON body.
             ["input"] = JsonSerializer.Serialize(input, InputJson),
         };
+        // Inside a traced Lambda invocation the runtime sets the X-Ray trace header here; passing it on
+        // puts the execution into the same trace as the event that started it.
+        if (Environment.GetEnvironmentVariable(TraceHeaderVariable) is { Length: > 0 } traceHeader)
+            body["traceHeader"] = traceHeader;
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString(InputJson))),

@@ -21,7 +21,7 @@ public sealed partial class PublishedFunctionTests(EmulatorFixture fixture)
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromMinutes(1);
 
     [Fact]
-    public async Task Aggregator_S3EventsThroughTheRuntimeApi_StartsTheBatchOnceAndWritesItsManifest()
+    public async Task Aggregator_S3EventsThroughTheRuntimeApi_StartsTheBatchOnceInTheEventsTraceAndWritesItsManifest()
     {
         await using var sfn = await FakeStepFunctions.StartAsync();
         var bucket = await fixture.NewBucketAsync("lake");
@@ -30,12 +30,15 @@ public sealed partial class PublishedFunctionTests(EmulatorFixture fixture)
 
         var orders = await InvokeAsync(api, S3Event(bucket, "raw/orders/2024-01-01/part-0000.csv"));
         var items = await InvokeAsync(api, S3Event(bucket, "raw/order_items/2024-01-01/part-0000.csv"));
-        var products = await InvokeAsync(api, S3Event(bucket, "raw/products/products.csv"));
+        const string trace = "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1";
+        var products = (await api.InvokeAsync(S3Event(bucket, "raw/products/products.csv"), traceId: trace).WaitAsync(AnswerTimeout)).ResponseJson;
         var again = await InvokeAsync(api, S3Event(bucket, "raw/orders/2024-01-01/part-0000.csv"));
 
         Assert.Equal(["waiting", "waiting", "started", "up_to_date"], new[] { orders, items, products, again }.Select(Decision));
         Assert.Equal(["2024-01-01-v1"], sfn.Executions.Keys);
         Assert.Empty(sfn.Problems);
+        // The invocation's Lambda-Runtime-Trace-Id reached StartExecution as its X-Ray trace header.
+        Assert.Equal(trace, (string?)JsonNode.Parse(Assert.Single(sfn.Bodies))!["traceHeader"]);
         using var s3 = fixture.CreateS3Client();
         var manifest = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "batches/2024-01-01/v0001.json" });
         Assert.Equal(HttpStatusCode.OK, manifest.HttpStatusCode);
