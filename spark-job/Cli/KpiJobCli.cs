@@ -82,7 +82,8 @@ internal static class KpiJobCli
     }
 
     private static string? Infrastructure(Exception e) =>
-        InfrastructureFailure.Describe(e)
+        (e is Pipeline.LakeBusyException ? e.Message : null)
+        ?? InfrastructureFailure.Describe(e)
         ?? AwsFailures.Describe(e)
         ?? (e is SparkConnect.SparkConnectException ? $"Spark Connect failure: {e.Message}" : null);
 
