@@ -30,18 +30,24 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
     // One connection serves the process; SQLite's lock serializes processes.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private SqliteBatchTracker(string path)
+    private readonly string _description;
+
+    private SqliteBatchTracker(string path, string description)
     {
         Location = path;
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
+        _description = description;
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 10 }.ToString());
     }
 
     public string Location { get; }
 
     /// <exception cref="BatchTrackerUnavailableException">The file cannot be opened or written; the message names it.</exception>
-    public static async Task<SqliteBatchTracker> OpenAsync(string path, CancellationToken cancellationToken)
+    public static Task<SqliteBatchTracker> OpenAsync(string path, CancellationToken cancellationToken) =>
+        OpenAsync(path, $"the batch tracker database {path}", cancellationToken);
+
+    private static async Task<SqliteBatchTracker> OpenAsync(string path, string description, CancellationToken cancellationToken)
     {
-        var tracker = new SqliteBatchTracker(path);
+        var tracker = new SqliteBatchTracker(path, description);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -49,7 +55,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
             await using var command = tracker._connection.CreateCommand();
             command.CommandText = $"""
                 PRAGMA journal_mode = WAL;
-                PRAGMA busy_timeout = 30000;
+                PRAGMA busy_timeout = 10000;
                 CREATE TABLE IF NOT EXISTS {TableName} (batch_id TEXT NOT NULL PRIMARY KEY, item TEXT NOT NULL);
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -57,14 +63,17 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         catch (SqliteException e)
         {
             await tracker.DisposeAsync().ConfigureAwait(false);
-            throw Unusable(path, e);
+            throw Unusable(description, e);
         }
         return tracker;
     }
 
-    /// <summary>The tracker of a local lake: a table of its <c>kpis.db</c>.</summary>
-    public static Task<SqliteBatchTracker> OpenInLakeAsync(string lakeFolder, CancellationToken cancellationToken) =>
-        OpenAsync(Path.Combine(lakeFolder, LakeLayout.KpiDatabaseKey), cancellationToken);
+    /// <summary>The tracker of a local lake: a table of its <c>kpis.db</c>, so failures name the KPI database.</summary>
+    public static Task<SqliteBatchTracker> OpenInLakeAsync(string lakeFolder, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(lakeFolder, LakeLayout.KpiDatabaseKey);
+        return OpenAsync(path, $"the KPI database {path}", cancellationToken);
+    }
 
     public Task<(bool IsNew, BatchState State)> RecordFileAsync(
         string batchId, Dataset dataset, string key, string arrivalId, string bucket, DateTimeOffset now, CancellationToken cancellationToken)
@@ -294,7 +303,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw Unusable(Location, e);
+            throw Unusable(_description, e);
         }
         finally
         {
@@ -311,7 +320,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw Unusable(Location, e);
+            throw Unusable(_description, e);
         }
         finally
         {
@@ -349,7 +358,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw Unusable(Location, e);
+            throw Unusable(_description, e);
         }
         finally
         {
@@ -359,7 +368,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
             yield return state;
     }
 
-    private static BatchTrackerUnavailableException Unusable(string path, SqliteException e)
+    private static BatchTrackerUnavailableException Unusable(string description, SqliteException e)
     {
         var what = (e.SqliteErrorCode & 0xFF) switch
         {
@@ -370,7 +379,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
             SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB => "is not a usable SQLite database (corrupt, or another kind of file)",
             _ => "failed",
         };
-        return new BatchTrackerUnavailableException($"the batch tracker in {path} {what} (SQLite error {e.SqliteErrorCode}: {e.Message})", e);
+        return new BatchTrackerUnavailableException($"{description} {what} (SQLite error {e.SqliteErrorCode}: {e.Message})", e);
     }
 
     /// <summary>The row: DynamoDB's attributes under their names there.</summary>

@@ -11,6 +11,8 @@ internal static class KpiJobCli
         var root = new RootCommand("kpi-job: the e-commerce KPI pipeline's KPI job and local runner.")
         {
             RunCommand.Create(),
+            BatchesCommand.Create(),
+            RerunCommand.Create(),
             TransformCommand.Create(),
             RecomputeCommand.Create(),
             KpisCommand.Create(),

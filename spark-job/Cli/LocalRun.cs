@@ -55,11 +55,11 @@ internal sealed class LocalRun : IAsyncDisposable
     }
 
     public Task<IReadOnlyList<TResult>> RunAsync<TResult>(ExecuteBatch<TResult> execute, CancellationToken cancellationToken) where TResult : class =>
-        new LocalBatchRun<TResult>(_target.Store, _target.BucketName, Tracker, execute, new ConsoleRunReport(_context.Error), _context.Clock,
-            _context.Logging.CreateLogger("KpiPipeline.Batching"), Pause).RunAsync(cancellationToken);
+        Driver(execute).RunAsync(cancellationToken);
 
-    /// <summary>The run with validation and the KPI job in this process.</summary>
-    public Task<IReadOnlyList<BatchRunResult>> RunInProcessAsync(IKpiEngine engine, IProgress<JobProgress>? progress, Action<PendingBatch>? starting, CancellationToken cancellationToken)
+    /// <summary>The run with validation and the KPI job in this process; with <paramref name="rerun"/> only that batch, as a new version.</summary>
+    public Task<IReadOnlyList<BatchRunResult>> RunInProcessAsync(IKpiEngine engine, IProgress<JobProgress>? progress, Action<PendingBatch>? starting,
+        CancellationToken cancellationToken, (string BatchId, int? Version)? rerun = null)
     {
         var store = Pause.Watch(_target.Store);
         // The validator container's checks, streaming and frame-level, with their default settings.
@@ -71,8 +71,13 @@ internal sealed class LocalRun : IAsyncDisposable
         };
         var job = new KpiJob(store, _target.Kpis, engine, _context.Clock, _context.Logging.CreateLogger<KpiJob>());
         var execution = new InProcessBatchExecution(store, Tracker, validate, job, _context.Clock, Pause, progress, starting);
-        return RunAsync<BatchRunResult>(execution.RunAsync, cancellationToken);
+        var driver = Driver<BatchRunResult>(execution.RunAsync);
+        return rerun is { } one ? driver.RerunAsync(one.BatchId, one.Version, cancellationToken) : driver.RunAsync(cancellationToken);
     }
+
+    private LocalBatchRun<TResult> Driver<TResult>(ExecuteBatch<TResult> execute) where TResult : class =>
+        new(_target.Store, _target.BucketName, Tracker, execute, new ConsoleRunReport(_context.Error), _context.Clock,
+            _context.Logging.CreateLogger("KpiPipeline.Batching"), Pause);
 
     /// <summary>Releases the lock; the tracker belongs to the target.</summary>
     public ValueTask DisposeAsync()

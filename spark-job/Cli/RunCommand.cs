@@ -55,40 +55,49 @@ internal static class RunCommand
             var stopwatch = Stopwatch.StartNew();
             var results = await WithProgressAsync(context, output == "table",
                 (progress, starting) => run.RunInProcessAsync(kpiEngine, progress, starting, cancellationToken)).ConfigureAwait(false);
-            var touched = results.Where(r => r.Transformation is not null).SelectMany(r => r.Transformation!.Dates).Distinct().Order().ToList();
-            var snapshot = touched.Count == 0
-                ? Kpis.KpiSnapshot.Empty
-                : await target.Kpis.ReadAsync(touched[0], touched[^1], cancellationToken).ConfigureAwait(false);
-            if (output == "json")
-            {
-                KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
-            }
-            else if (output == "table")
-            {
-                foreach (var result in results)
-                {
-                    // The validator's own summary: per file, accepted and rejected rows by rule, first examples.
-                    context.Out.WriteLine(result.Validation.Summary.TrimEnd());
-                    context.Out.WriteLine();
-                }
-                if (results.Count == 0)
-                    context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
-                else if (snapshot.Daily.Count == 0)
-                    context.Out.MarkupLine("[yellow]No KPIs computed: no batch was accepted.[/] The reasons are above and under invalid/.");
-                else
-                    KpiTables.Write(context.Out, snapshot);
-                context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");
-            }
+            await WriteResultsAsync(context, target, results, output!, stopwatch, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(stats))
             {
                 var figures = new RunStats(results.Count, results.Sum(r => r.ValidationElapsed.TotalSeconds), results.Sum(r => r.TransformationElapsed.TotalSeconds),
                     Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0);
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
             }
-            return results.Any(r => !r.Validation.BatchAccepted) ? ExitCodes.Rejected : ExitCodes.Success;
+            return ExitCodeOf(results);
         }));
         return command;
     }
+
+    /// <summary>What <c>run</c> (and <c>rerun</c>) show: each batch's validation summary and the KPIs of the dates it touched.</summary>
+    internal static async Task WriteResultsAsync(CommandContext context, LakeTarget target, IReadOnlyList<BatchRunResult> results, string output, Stopwatch stopwatch,
+        CancellationToken cancellationToken)
+    {
+        var touched = results.Where(r => r.Transformation is not null).SelectMany(r => r.Transformation!.Dates).Distinct().Order().ToList();
+        var snapshot = touched.Count == 0
+            ? Kpis.KpiSnapshot.Empty
+            : await target.Kpis.ReadAsync(touched[0], touched[^1], cancellationToken).ConfigureAwait(false);
+        if (output == "json")
+        {
+            KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
+        }
+        else if (output == "table")
+        {
+            foreach (var result in results)
+            {
+                // The validator's own summary: per file, accepted and rejected rows by rule, first examples.
+                context.Out.WriteLine(result.Validation.Summary.TrimEnd());
+                context.Out.WriteLine();
+            }
+            if (results.Count == 0)
+                context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
+            else if (snapshot.Daily.Count == 0)
+                context.Out.MarkupLine("[yellow]No KPIs computed: no batch was accepted.[/] The reasons are above and under invalid/.");
+            else
+                KpiTables.Write(context.Out, snapshot);
+            context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");
+        }
+    }
+
+    internal static int ExitCodeOf(IReadOnlyList<BatchRunResult> results) => results.Any(r => !r.Validation.BatchAccepted) ? ExitCodes.Rejected : ExitCodes.Success;
 
     /// <summary>Products master data must be there before any batch can run.</summary>
     internal static async Task RequireProductsAsync(LakeTarget target, CancellationToken cancellationToken)

@@ -100,6 +100,33 @@ public sealed class LocalBatchRun<TResult>(
         return results;
     }
 
+    /// <summary>
+    /// Runs one batch again with every file it has, as a new version (after fixing what made it fail): asks the
+    /// tracker for a re-run, lets the coordinator claim it and runs it. Nothing else is looked at.
+    /// </summary>
+    /// <param name="expectedVersion">When given, the version the caller saw as the latest; another means the batch moved on meanwhile.</param>
+    /// <exception cref="InvalidDataException">No such batch is tracked, or it is not at <paramref name="expectedVersion"/>.</exception>
+    public async Task<IReadOnlyList<TResult>> RerunAsync(string batchId, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        var current = await tracker.GetAsync(batchId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"no batch {batchId} is tracked in {tracker.Location} (see kpi-job batches)");
+        if (expectedVersion is { } version && version != current.Version)
+            throw new InvalidDataException($"batch {batchId} is at v{current.Version}, not v{version}: a re-run always runs its latest files as v{current.Version + 1}");
+        var state = await tracker.RequestRerunAsync(batchId, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"no batch {batchId} is tracked in {tracker.Location}");
+        var starter = new QueueingStarter(tracker, clock, pause ?? StepPause.None);
+        var coordinator = new BatchCoordinator(tracker, _ => store, starter, clock, TimeSpan.Zero, logger);
+        var productsKey = await tracker.GetProductsKeyAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var decision in await coordinator.EvaluateAsync(state, productsKey, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (decision.Decision == Decisions.Waiting)
+                report.Waiting(decision.BatchId, decision.Reason!);
+        }
+        var results = new List<TResult>();
+        await ExecuteQueuedAsync(starter, results, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
     private async Task ExecuteQueuedAsync(QueueingStarter starter, List<TResult> results, CancellationToken cancellationToken)
     {
         foreach (var execution in starter.Drain())
