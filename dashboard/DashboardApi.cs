@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
@@ -26,6 +27,17 @@ public sealed partial class DashboardApi
         "/", "/api/daily", "/api/categories", "/api/week-over-week", "/api/batches",
         "/api/batches/{batchId}/{version}/validation", "/api/objects", "/charts/categories",
     ];
+
+    /// <summary>
+    /// Headers both hosts send with every response: the page may load nothing from elsewhere (no CDN, no
+    /// third-party script), and nothing is cached, since a job may store new KPIs at any time.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ResponseHeaders { get; } = new Dictionary<string, string>
+    {
+        ["Content-Security-Policy"] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'",
+        ["X-Content-Type-Options"] = "nosniff",
+        ["Cache-Control"] = "no-store",
+    };
 
     private const string JsonType = "application/json; charset=utf-8";
 
@@ -239,10 +251,11 @@ public sealed partial class DashboardApi
         return new DashboardResponse(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(html));
     }
 
+    // Relaxed escaping: the JSON is served as application/json, never inlined into HTML, so "&" and "+" read as they are.
     private static DashboardResponse Json(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             write(json);
         return new DashboardResponse(200, JsonType, buffer.ToArray());
     }
