@@ -42,6 +42,9 @@ public sealed record KpiJobPhases(
     [property: JsonPropertyName("store")] long Store,
     [property: JsonPropertyName("archive")] long Archive);
 
+/// <summary>Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.</summary>
+public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null);
+
 /// <summary>
 /// The KPI job for one batch manifest: joins the batch's validated order items to its orders and to products,
 /// writes the joined lines to <c>curated/</c> (one object per date and batch, overwritten on a re-run),
@@ -52,7 +55,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 {
     private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
 
-    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
+    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken, KpiJobSteps? steps = null)
     {
         var stopwatch = Stopwatch.StartNew();
         var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
@@ -81,7 +85,9 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);
         var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
-        var touched = await ReplaceBatchIndexAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
+        var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
+        if (steps?.Transformed is { } transformed)
+            await transformed(cancellationToken).ConfigureAwait(false);
 
         var joined = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
@@ -90,6 +96,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         progress?.Report(new JobProgress("Storing KPIs", touched.Count, touched.Count));
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
+        // Only now: until the KPIs are stored, a run stopped in between finds the dates it dropped in the old index.
+        await store.PutAsync(LakeLayout.CuratedBatchIndexKey(manifest.BatchDate), JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
+        if (steps?.Stored is { } onStored)
+            await onStored(cancellationToken).ConfigureAwait(false);
 
         var stored = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Archiving", touched.Count, touched.Count));
@@ -278,24 +288,44 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         return row.ToString();
     }
 
-    /// <summary>Records the dates this batch now has lines for and removes its curated objects for dates it no longer has.</summary>
-    private async Task<IReadOnlyList<DateOnly>> ReplaceBatchIndexAsync(DateOnly batchDate, Dictionary<DateOnly, long> written, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes this batch's curated objects for dates it no longer has lines for; returns every date to recompute
+    /// (those it has now and those it had). The index of dates is replaced once their KPIs are stored.
+    /// </summary>
+    private async Task<IReadOnlyList<DateOnly>> RemoveStaleDatesAsync(DateOnly batchDate, Dictionary<DateOnly, long> written, CancellationToken cancellationToken)
     {
-        var indexKey = LakeLayout.CuratedBatchIndexKey(batchDate);
-        var previous = new List<DateOnly>();
-        if (await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
-        {
-            await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
-            previous = await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
-        }
+        var previous = await ReadBatchIndexAsync(batchDate, cancellationToken).ConfigureAwait(false);
         foreach (var stale in previous.Except(written.Keys))
         {
             await store.DeleteAsync(LakeLayout.CuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
             await store.DeleteAsync(LakeLayout.LegacyCuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
         }
-        var touched = written.Keys.Union(previous).Order().ToList();
-        await store.PutAsync(indexKey, JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
-        return touched;
+        return written.Keys.Union(previous).Order().ToList();
+    }
+
+    private async Task<List<DateOnly>> ReadBatchIndexAsync(DateOnly batchDate, CancellationToken cancellationToken)
+    {
+        var indexKey = LakeLayout.CuratedBatchIndexKey(batchDate);
+        if (!await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
+            return [];
+        await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
+        return await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
+    }
+
+    /// <summary>
+    /// The last step alone, for a run that stopped after its KPIs were stored: archives the batch's files and
+    /// writes the report (its dates from the batch's index; nothing was joined or computed by this call).
+    /// </summary>
+    public async Task<KpiJobResult> ArchiveOnlyAsync(string manifestKey, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
+        var dates = await ReadBatchIndexAsync(manifest.BatchDate, cancellationToken).ConfigureAwait(false);
+        var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var result = new KpiJobResult(manifest.BatchId, manifest.Version, engine.Name, dates.Order().ToList(), 0, 0, archived, 0, 0,
+            LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version), stopwatch.ElapsedMilliseconds);
+        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     private async Task<int> ArchiveAsync(BatchManifest manifest, CancellationToken cancellationToken)
