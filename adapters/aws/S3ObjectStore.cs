@@ -29,7 +29,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         {
             var response = await ListPageAsync(request, cancellationToken).ConfigureAwait(false);
             foreach (var item in response.S3Objects ?? [])
-                yield return new ObjectInfo(item.Key, item.Size ?? 0);
+                yield return new ObjectInfo(item.Key, item.Size ?? 0) { Stamp = $"{item.ETag}@{item.LastModified?.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture)}" };
             request.ContinuationToken = response.NextContinuationToken;
         }
         while (!string.IsNullOrEmpty(request.ContinuationToken));
