@@ -19,14 +19,14 @@ internal static class Bench
     private static readonly string[] Categories = ["Jeans", "Tops & Tees", "Outerwear & Coats", "Socks, Hosiery", "Accessories", "Swim", "Sleep & Lounge", "Suits"];
     private static readonly string[] Statuses = ["Complete", "Shipped", "Processing", "Cancelled", "Returned"];
 
-    public static async Task<int> RunAsync(BenchCommand command, TextWriter stdout, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BenchCommand command, TextWriter stdout, TimeProvider clock, CancellationToken cancellationToken)
     {
         var folder = command.Folder ?? Path.Combine(Path.GetTempPath(), $"validator-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try
         {
             // Warm up on a small batch first, so the figures are the validator's, not the JIT's.
-            var warmUp = await RunOnceAsync(Path.Combine(folder, "warm-up"), Math.Min(command.Items, 30_000), command.RejectEarly, cancellationToken).ConfigureAwait(false);
+            var warmUp = await RunOnceAsync(Path.Combine(folder, "warm-up"), Math.Min(command.Items, 30_000), command.RejectEarly, clock, cancellationToken).ConfigureAwait(false);
             await stdout.WriteLineAsync(FormattableString.Invariant($"warm-up: {warmUp.Items} items validated in {warmUp.Seconds:F3} s (cold JIT)")).ConfigureAwait(false);
 
             // Each round validates a freshly generated lake (validation moves the files on). The machine may be
@@ -34,7 +34,7 @@ internal static class Bench
             var rounds = new List<Round>();
             for (var round = 1; round <= command.Rounds; round++)
             {
-                var result = await RunOnceAsync(Path.Combine(folder, $"round-{round}"), command.Items, command.RejectEarly, cancellationToken).ConfigureAwait(false);
+                var result = await RunOnceAsync(Path.Combine(folder, $"round-{round}"), command.Items, command.RejectEarly, clock, cancellationToken).ConfigureAwait(false);
                 rounds.Add(result);
                 await stdout.WriteLineAsync(FormattableString.Invariant(
                     $"round {round}: {result.Outcome}, {result.Rows} rows ({result.Bytes / 1e6:F1} MB) in {result.Seconds:F3} s = {result.MegabytesPerSecond:F0} MB/s (frame checks {result.FrameCheckSeconds:F3} s, streaming {result.StreamingMegabytesPerSecond:F0} MB/s); CPU {result.CpuSeconds:F3} s = {result.Bytes / 1e6 / result.CpuSeconds:F0} MB per CPU-second; allocated {result.AllocatedBytes / 1048576.0:F0} MiB")).ConfigureAwait(false);
@@ -58,7 +58,7 @@ internal static class Bench
         }
     }
 
-    private static async Task<Round> RunOnceAsync(string folder, int items, bool rejectEarly, CancellationToken cancellationToken)
+    private static async Task<Round> RunOnceAsync(string folder, int items, bool rejectEarly, TimeProvider clock, CancellationToken cancellationToken)
     {
         var store = new LocalObjectStore(folder);
         var manifest = await GenerateAsync(store, new DateOnly(2024, 1, 15), items, rejectEarly, cancellationToken).ConfigureAwait(false);
@@ -66,7 +66,6 @@ internal static class Bench
         await foreach (var info in store.ListAsync("raw/", cancellationToken).ConfigureAwait(false))
             bytes += info.Size;
         GC.Collect();
-        var clock = new FixedClock(new DateTimeOffset(2024, 1, 16, 0, 5, 0, TimeSpan.Zero));
         var inspector = new TimedInspector(new FrameInspector());
         var validator = new BatchValidator(store, new ValidationOptions(), clock, NullLogger<BatchValidator>.Instance, inspector);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -175,10 +174,5 @@ internal static class Bench
         var manifest = new BatchManifest(date, 1, LakeLayout.ProductsKey, ordersKeys, itemsKeys, new DateTimeOffset(2024, 1, 16, 0, 5, 0, TimeSpan.Zero));
         await manifest.WriteAsync(store, cancellationToken).ConfigureAwait(false);
         return manifest;
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

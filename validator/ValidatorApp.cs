@@ -39,7 +39,7 @@ internal static class ValidatorApp
         return command switch
         {
             ValidateCommand validate => await ValidateAsync(validate, stdout, stderr, loggerFactory, clock ?? TimeProvider.System, storeFactory, cancellationToken).ConfigureAwait(false),
-            BenchCommand bench => await Bench.RunAsync(bench, stdout, cancellationToken).ConfigureAwait(false),
+            BenchCommand bench => await Bench.RunAsync(bench, stdout, clock ?? TimeProvider.System, cancellationToken).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"Unhandled command {command}."),
         };
     }

@@ -151,8 +151,8 @@ public sealed class DynamoDbKpiStore : IKpiStore
         {
             await _retries.ExecuteAsync(async token =>
             {
-                var response = await NamingTheTableAsync(string.Join(" or ", pending.Keys.Order(StringComparer.Ordinal)),
-                    () => _dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, token)).ConfigureAwait(false);
+                var response = await NamingTheTablesAsync(pending.Keys,
+                    () => _dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, token), token).ConfigureAwait(false);
                 if (response.UnprocessedItems is { Count: > 0 } unprocessed && unprocessed.Values.Any(requests => requests.Count > 0))
                 {
                     pending = unprocessed;
@@ -253,8 +253,43 @@ public sealed class DynamoDbKpiStore : IKpiStore
         }
         catch (ResourceNotFoundException e)
         {
-            throw new KpiStoreException(
-                $"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names, or create them with kpi-job init --bucket <name>", e);
+            throw MissingTable(table, e);
+        }
+    }
+
+    private static KpiStoreException MissingTable(string table, ResourceNotFoundException e) => new(
+        $"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names, or create them with kpi-job init --bucket <name>", e);
+
+    /// <summary>
+    /// As <see cref="NamingTheTableAsync"/> for a request spanning several tables: DynamoDB does not say which one
+    /// is missing, so each is looked up and the missing ones named.
+    /// </summary>
+    private async Task<T> NamingTheTablesAsync<T>(IEnumerable<string> tables, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var names = tables.Order(StringComparer.Ordinal).ToList();
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException e) when (names.Count > 1)
+        {
+            var missing = new List<string>();
+            foreach (var table in names)
+            {
+                try
+                {
+                    await _dynamo.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ResourceNotFoundException)
+                {
+                    missing.Add(table);
+                }
+            }
+            throw MissingTable(string.Join(" and ", missing.Count > 0 ? missing : names), e);
+        }
+        catch (ResourceNotFoundException e)
+        {
+            throw MissingTable(names[0], e);
         }
     }
 

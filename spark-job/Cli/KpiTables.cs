@@ -11,10 +11,12 @@ internal static class KpiTables
 {
     public static void Write(IAnsiConsole console, KpiSnapshot snapshot)
     {
+        // Headers are the column names with spaces for underscores, so a narrow terminal wraps them between words
+        // instead of cutting them (an 80-column terminal would show "avg_order_val…").
         var daily = new Table().Title("[bold]DailyKPIs[/]").RoundedBorder()
-            .AddColumn("date_key").AddColumn(new TableColumn("total_orders").RightAligned())
-            .AddColumn(new TableColumn("total_revenue").RightAligned()).AddColumn(new TableColumn("total_items_sold").RightAligned())
-            .AddColumn(new TableColumn("return_rate").RightAligned()).AddColumn(new TableColumn("unique_customers").RightAligned());
+            .AddColumn(Header("date_key")).AddColumn(new TableColumn(Header("total_orders")).RightAligned())
+            .AddColumn(new TableColumn(Header("total_revenue")).RightAligned()).AddColumn(new TableColumn(Header("total_items_sold")).RightAligned())
+            .AddColumn(new TableColumn(Header("return_rate")).RightAligned()).AddColumn(new TableColumn(Header("unique_customers")).RightAligned());
         foreach (var row in snapshot.Daily)
         {
             daily.AddRow(LakeLayout.FormatDate(row.Date), N(row.TotalOrders), Money(row.TotalRevenue), N(row.TotalItemsSold),
@@ -22,8 +24,8 @@ internal static class KpiTables
         }
         console.Write(daily);
         var categories = new Table().Title("[bold]CategoryKPIs[/]").RoundedBorder()
-            .AddColumn("date_key").AddColumn("category").AddColumn(new TableColumn("daily_revenue").RightAligned())
-            .AddColumn(new TableColumn("avg_order_value").RightAligned()).AddColumn(new TableColumn("avg_return_rate").RightAligned());
+            .AddColumn(Header("date_key")).AddColumn(Header("category")).AddColumn(new TableColumn(Header("daily_revenue")).RightAligned())
+            .AddColumn(new TableColumn(Header("avg_order_value")).RightAligned()).AddColumn(new TableColumn(Header("avg_return_rate")).RightAligned());
         foreach (var row in snapshot.Category)
         {
             categories.AddRow(LakeLayout.FormatDate(row.Date), Markup.Escape(row.Category), Money(row.DailyRevenue), Money(row.AvgOrderValue),
@@ -31,6 +33,8 @@ internal static class KpiTables
         }
         console.Write(categories);
     }
+
+    private static string Header(string column) => column.Replace('_', ' ');
 
     public static void WriteJson(Stream output, KpiSnapshot snapshot)
     {

@@ -9,6 +9,7 @@ using KpiPipeline.Orchestration;
 using KpiPipeline.StateMachine.Tests.Support;
 using KpiPipeline.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.StateMachine.Tests;
 
@@ -116,7 +117,7 @@ public sealed class EndToEndTests(EmulatorFixture emulators)
         await day.UploadAsync(pipeline);
         var input = await pipeline.WriteManifestAsync(day.BatchId, 1, day.OrdersKeys, day.ItemsKeys);
         // A run that took the lease an hour ago for ten minutes and died: no release ever comes.
-        await AcquireLeaseAsync(pipeline, day.BatchId, "2024-01-01-v0-crashed", new FixedClock(DateTimeOffset.UtcNow.AddHours(-1)));
+        await AcquireLeaseAsync(pipeline, day.BatchId, "2024-01-01-v0-crashed", new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
 
         var execution = await pipeline.CreateMachine().RunAsync(input, Timeout());
 
@@ -193,11 +194,6 @@ public sealed class EndToEndTests(EmulatorFixture emulators)
         var request = JsonSerializer.SerializeToUtf8Bytes(new { batch_id = batchId, owner, lease_seconds = 600 });
         await using var answer = await locks.AcquireAsync(new MemoryStream(request));
         Assert.True((bool)(await JsonNode.ParseAsync(answer))!["acquired"]!);
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static void AssertKpis(KpiSnapshot expected, KpiSnapshot actual)

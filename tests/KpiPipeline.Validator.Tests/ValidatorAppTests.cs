@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KpiPipeline.Lake;
 using KpiPipeline.Validator.Tests.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Validator.Tests;
 
@@ -130,7 +131,7 @@ public sealed class ValidatorAppTests : IDisposable
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
         var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--bucket", "kpi-lake"], _stdout, _stderr, CancellationToken.None,
-            new FixedClock(TestLake.Now), _ => new FailingStore(_lake.Store, failOn: TestLake.ItemsKey()));
+            new FakeTimeProvider(TestLake.Now), _ => new FailingStore(_lake.Store, failOn: TestLake.ItemsKey()));
 
         Assert.Equal(1, exit);
         Assert.Contains("validator: infrastructure failure: I/O failure: connection reset", _stderr.ToString(), StringComparison.Ordinal);
@@ -142,7 +143,7 @@ public sealed class ValidatorAppTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
 
-        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--lake", _lake.Root], _stdout, _stderr, new CancellationToken(canceled: true), new FixedClock(TestLake.Now));
+        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--lake", _lake.Root], _stdout, _stderr, new CancellationToken(canceled: true), new FakeTimeProvider(TestLake.Now));
 
         Assert.Equal(1, exit);
         Assert.Equal("validator: cancelled", _stderr.ToString().Trim());
@@ -186,7 +187,7 @@ public sealed class ValidatorAppTests : IDisposable
     }
 
     private Task<int> RunAsync(string[] args) =>
-        ValidatorApp.RunAsync(args, _stdout, _stderr, CancellationToken.None, new FixedClock(TestLake.Now));
+        ValidatorApp.RunAsync(args, _stdout, _stderr, CancellationToken.None, new FakeTimeProvider(TestLake.Now));
 
     /// <summary>A store whose reads of one key fail like a dropped connection.</summary>
     private sealed class FailingStore(IObjectStore inner, string failOn) : IObjectStore

@@ -12,7 +12,7 @@ using KpiPipeline.Lake;
 namespace KpiPipeline.Batching;
 
 /// <summary>
-/// <c>StartExecution</c> over HttpClient (AWSSDK.StepFunctions does not restore here): Step Functions'
+/// <c>StartExecution</c> over HttpClient, the one Step Functions call the pipeline makes: Step Functions'
 /// JSON 1.0 protocol, signed by AWSSDK.Core's <see cref="SigV4SigningHandler"/>.
 /// </summary>
 public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string stateMachineArn) : IExecutionStarter

@@ -10,6 +10,8 @@ namespace KpiPipeline.SparkJob.Tests.Cli;
 /// </summary>
 public sealed class InfrastructureFailureTests : IDisposable
 {
+    private const long Page = 4096;
+
     private readonly TempLake _lake = new();
     private readonly TempLake _mountPoint = new();
 
@@ -71,13 +73,20 @@ public sealed class InfrastructureFailureTests : IDisposable
         Assert.StartsWith($"kpi-job: permission denied: {_lake.PathOf("raw/orders/2024-03-01/part-0000.csv")} cannot be moved to ", line, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "Compressed curated Parquet now fits the 256 KB tmpfs, so the disk never fills; the test needs a smaller disk or a bigger lake")]
+    [Fact]
     public async Task Run_DiskFullWhileWriting_OneLineSayingSoExitOne()
     {
-        // Enough order items that the curated lines cannot fit in the room left beside the raw files.
         HostileInputTests.WriteDay(_lake, "raw/", "part-0000.csv", items: 6000);
-        const long room = 256 * 1024;
-        var used = Directory.EnumerateFiles(_lake.Root, "*", SearchOption.AllDirectories).Sum(f => (new FileInfo(f).Length + 4095) / 4096 * 4096);
+        var used = PageRoundedSize(_lake.Root);
+        // What a run writes beside its input, measured on a copy with room to spare: the disk gets half of it,
+        // so it fills whatever the output's compression does.
+        using var reference = new TempLake();
+        CopyFolder(_lake.Root, reference.Root);
+        var referenceRun = await KpiJobProcess.RunAsync("run", "--lake", reference.Root, "--format", "none");
+        Assert.True(referenceRun.ExitCode == 0, referenceRun.StandardError);
+        var written = PageRoundedSize(reference.Root) - used;
+        Assert.True(written >= 2 * Page, $"a run wrote only {written} bytes: too little to fill a disk with");
+        var room = written / 2 / Page * Page;
         // The lake is copied onto a tmpfs of that size, mounted in a mount namespace of the kpi-job process alone.
         const string script = """
             set -e
@@ -96,6 +105,20 @@ public sealed class InfrastructureFailureTests : IDisposable
         var line = Assert.Single(Lines(result.StandardError));
         Assert.StartsWith("kpi-job: ", line, StringComparison.Ordinal);
         Assert.Contains("the disk is full", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Bytes the files take on a tmpfs, which allocates whole pages.</summary>
+    private static long PageRoundedSize(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => (new FileInfo(f).Length + Page - 1) / Page * Page);
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     private static string[] Lines(string text) => text.Trim().Split('\n');

@@ -3,6 +3,7 @@ using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
 using KpiPipeline.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Validator.Tests.Builders;
 
@@ -69,7 +70,7 @@ internal sealed class TestLake : IDisposable
     }
 
     public BatchValidator CreateValidator(ValidationOptions? options = null, TimeProvider? clock = null, IFileInspector? inspector = null) =>
-        new(Store, options ?? new ValidationOptions(), clock ?? new FixedClock(Now), NullLogger<BatchValidator>.Instance, inspector);
+        new(Store, options ?? new ValidationOptions(), clock ?? new FakeTimeProvider(Now), NullLogger<BatchValidator>.Instance, inspector);
 
     public Task<BatchValidationResult> ValidateAsync(string manifestKey, ValidationOptions? options = null) =>
         CreateValidator(options).ValidateAsync(manifestKey, CancellationToken.None);
@@ -95,9 +96,4 @@ internal sealed class TestLake : IDisposable
     }
 
     private string PathOf(string key) => Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
-}
-
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
 }

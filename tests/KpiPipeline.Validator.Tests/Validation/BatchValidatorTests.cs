@@ -3,6 +3,7 @@ using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
 using KpiPipeline.Validation;
 using KpiPipeline.Validator.Tests.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Validator.Tests.Validation;
 
@@ -299,7 +300,7 @@ public sealed class BatchValidatorTests : IDisposable
     public async Task ValidateAsync_TimestampsJudgedAgainstInjectedClock()
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
-        var clock = new FixedClock(new DateTimeOffset(2024, 1, 14, 9, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2024, 1, 14, 9, 0, 0, TimeSpan.Zero));
 
         var result = await CreateSut(new ValidationOptions { MaxRejectedFraction = 1 }, clock).ValidateAsync(manifest, CancellationToken.None);
 

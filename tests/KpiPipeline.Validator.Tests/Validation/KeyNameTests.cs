@@ -2,6 +2,7 @@ using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
 using KpiPipeline.Validation;
 using KpiPipeline.Validator.Tests.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Validator.Tests.Validation;
 
@@ -57,7 +58,7 @@ public sealed class KeyNameTests : IDisposable
     {
         var manifest = _lake.WithStandardBatch().WriteManifest(orders: ["raw/orders/2024-01-15/.."]);
 
-        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--lake", _lake.Root], _stdout, _stderr, CancellationToken.None, new FixedClock(TestLake.Now));
+        var exit = await ValidatorApp.RunAsync(["--manifest", manifest, "--lake", _lake.Root], _stdout, _stderr, CancellationToken.None, new FakeTimeProvider(TestLake.Now));
 
         Assert.Equal(2, exit);
         Assert.Equal($"validator: {manifest}: 'raw/orders/2024-01-15/..' is not a key inside the lake: it has '..' as a path segment.\n",
