@@ -3,8 +3,8 @@ using Amazon.Runtime;
 using Amazon.S3;
 using KpiPipeline.Batching;
 using KpiPipeline.Dashboard;
-using KpiPipeline.Stores;
 using KpiPipeline.Lake;
+using KpiPipeline.Stores;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda;
