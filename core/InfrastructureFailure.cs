@@ -16,7 +16,7 @@ public static class InfrastructureFailure
     /// <summary>The one-line description, or null when <paramref name="exception"/> is not an infrastructure failure this layer knows.</summary>
     public static string? Describe(Exception exception) => exception switch
     {
-        ObjectStoreUnavailableException or KpiStoreException => exception.Message,
+        ObjectStoreUnavailableException or KpiStoreException or Batching.BatchTrackerUnavailableException => exception.Message,
         UnauthorizedAccessException => $"permission denied: {exception.Message}",
         IOException io when IsDiskFull(io) => $"the disk is full: {exception.Message}",
         IOException => $"I/O failure: {exception.Message}",

@@ -51,7 +51,7 @@ public sealed partial class LocalObjectStore : IObjectStore
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(Describe(key));
             if (info.Exists)
-                yield return new ObjectInfo(key, info.Length);
+                yield return new ObjectInfo(key, info.Length) { Stamp = info.LastWriteTimeUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
         }
         await Task.CompletedTask.ConfigureAwait(false);
     }

@@ -93,3 +93,6 @@ public interface IBatchTracker
     /// <returns>The batch after the request, or null when no such batch is tracked.</returns>
     Task<BatchState?> RequestRerunAsync(string batchId, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>The tracker's store cannot be used (locked, read-only, a full disk, a missing table): an infrastructure failure; the message names it.</summary>
+public sealed class BatchTrackerUnavailableException(string message, Exception? innerException = null) : IOException(message, innerException);

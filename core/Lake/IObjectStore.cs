@@ -1,6 +1,13 @@
 namespace KpiPipeline.Lake;
 
-public sealed record ObjectInfo(string Key, long Size);
+public sealed record ObjectInfo(string Key, long Size)
+{
+    /// <summary>
+    /// Tells this upload of the key from another (S3: ETag and last-modified time; a local file: its modification
+    /// time); null when the store does not say. The local run uses it as the S3 event's sequencer.
+    /// </summary>
+    public string? Stamp { get; init; }
+}
 
 /// <summary>
 /// The bucket, whether a local folder or S3. Keys use '/' on every platform. Writes are all-or-nothing:

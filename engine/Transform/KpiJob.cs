@@ -26,7 +26,23 @@ public sealed record KpiJobResult(
     [property: JsonPropertyName("daily_rows")] int DailyRows,
     [property: JsonPropertyName("category_rows")] int CategoryRows,
     [property: JsonPropertyName("report_key")] string ReportKey,
-    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds);
+    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds)
+{
+    /// <summary>Where the time went, for the benchmark and for anyone reading a slow run's report.</summary>
+    [JsonPropertyName("phases_ms")]
+    public KpiJobPhases? Phases { get; init; }
+}
+
+/// <summary>Milliseconds per phase of a KPI job run.</summary>
+public sealed record KpiJobPhases(
+    [property: JsonPropertyName("read_orders")] long ReadOrders,
+    [property: JsonPropertyName("join_and_write")] long JoinAndWrite,
+    [property: JsonPropertyName("kpis")] long Kpis,
+    [property: JsonPropertyName("store")] long Store,
+    [property: JsonPropertyName("archive")] long Archive);
+
+/// <summary>Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.</summary>
+public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null);
 
 /// <summary>
 /// The KPI job for one batch manifest: joins the batch's validated order items to its orders and to products,
@@ -38,7 +54,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 {
     private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
 
-    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
+    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken, KpiJobSteps? steps = null)
     {
         var stopwatch = Stopwatch.StartNew();
         var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
@@ -64,22 +81,36 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 itemKeys.Add(key);
         }
 
+        var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);
         var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
-        var touched = await ReplaceBatchIndexAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
+        var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
+        if (steps?.Transformed is { } transformed)
+            await transformed(cancellationToken).ConfigureAwait(false);
 
+        var joined = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
         var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, sink, cancellationToken).ConfigureAwait(false);
+        var computed = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Storing KPIs", touched.Count, touched.Count));
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
+        // Only now: until the KPIs are stored, a run stopped in between finds the dates it dropped in the old index.
+        await store.PutAsync(LakeLayout.CuratedBatchIndexKey(manifest.BatchDate), JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
+        if (steps?.Stored is { } onStored)
+            await onStored(cancellationToken).ConfigureAwait(false);
 
+        var stored = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Archiving", touched.Count, touched.Count));
         var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var elapsed = stopwatch.ElapsedMilliseconds;
         var result = new KpiJobResult(
             manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,
             snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
-            stopwatch.ElapsedMilliseconds);
+            elapsed)
+        {
+            Phases = new KpiJobPhases(readOrders, joined - readOrders, computed - joined, stored - computed, elapsed - stored),
+        };
         await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -229,24 +260,44 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         return row.ToString();
     }
 
-    /// <summary>Records the dates this batch now has lines for and removes its curated objects for dates it no longer has.</summary>
-    private async Task<IReadOnlyList<DateOnly>> ReplaceBatchIndexAsync(DateOnly batchDate, Dictionary<DateOnly, long> written, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes this batch's curated objects for dates it no longer has lines for; returns every date to recompute
+    /// (those it has now and those it had). The index of dates is replaced once their KPIs are stored.
+    /// </summary>
+    private async Task<IReadOnlyList<DateOnly>> RemoveStaleDatesAsync(DateOnly batchDate, Dictionary<DateOnly, long> written, CancellationToken cancellationToken)
     {
-        var indexKey = LakeLayout.CuratedBatchIndexKey(batchDate);
-        var previous = new List<DateOnly>();
-        if (await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
-        {
-            await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
-            previous = await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
-        }
+        var previous = await ReadBatchIndexAsync(batchDate, cancellationToken).ConfigureAwait(false);
         foreach (var stale in previous.Except(written.Keys))
         {
             await store.DeleteAsync(LakeLayout.CuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
             await store.DeleteAsync(LakeLayout.LegacyCuratedKey(stale, batchDate), cancellationToken).ConfigureAwait(false);
         }
-        var touched = written.Keys.Union(previous).Order().ToList();
-        await store.PutAsync(indexKey, JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
-        return touched;
+        return written.Keys.Union(previous).Order().ToList();
+    }
+
+    private async Task<List<DateOnly>> ReadBatchIndexAsync(DateOnly batchDate, CancellationToken cancellationToken)
+    {
+        var indexKey = LakeLayout.CuratedBatchIndexKey(batchDate);
+        if (!await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
+            return [];
+        await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
+        return await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
+    }
+
+    /// <summary>
+    /// The last step alone, for a run that stopped after its KPIs were stored: archives the batch's files and
+    /// writes the report (its dates from the batch's index; nothing was joined or computed by this call).
+    /// </summary>
+    public async Task<KpiJobResult> ArchiveOnlyAsync(string manifestKey, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
+        var dates = await ReadBatchIndexAsync(manifest.BatchDate, cancellationToken).ConfigureAwait(false);
+        var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var result = new KpiJobResult(manifest.BatchId, manifest.Version, engine.Name, dates.Order().ToList(), 0, 0, archived, 0, 0,
+            LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version), stopwatch.ElapsedMilliseconds);
+        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     private async Task<int> ArchiveAsync(BatchManifest manifest, CancellationToken cancellationToken)

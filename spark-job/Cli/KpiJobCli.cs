@@ -10,7 +10,10 @@ internal static class KpiJobCli
     {
         var root = new RootCommand("kpi-job: the e-commerce KPI pipeline's KPI job and local runner.")
         {
+            InitCommand.Create(),
             RunCommand.Create(),
+            BatchesCommand.Create(),
+            RerunCommand.Create(),
             TransformCommand.Create(),
             RecomputeCommand.Create(),
             KpisCommand.Create(),
@@ -83,7 +86,8 @@ internal static class KpiJobCli
     }
 
     private static string? Infrastructure(Exception e) =>
-        InfrastructureFailure.Describe(e)
+        (e is Pipeline.LakeBusyException ? e.Message : null)
+        ?? InfrastructureFailure.Describe(e)
         ?? AwsFailures.Describe(e)
         ?? (e is SparkConnect.SparkConnectException ? $"Spark Connect failure: {e.Message}" : null);
 

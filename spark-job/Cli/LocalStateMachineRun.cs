@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using KpiPipeline.Batching;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
 using KpiPipeline.Orchestration;
@@ -9,7 +10,7 @@ using Spectre.Console;
 namespace KpiPipeline.SparkJob.Cli;
 
 /// <summary>
-/// <c>run --orchestrator local-sfn</c>: the discovered batches go through the production state machine
+/// <c>run --orchestrator local-sfn</c>: the batches the shared batching logic starts go through the production state machine
 /// (statemachine/kpi-pipeline.asl.json) on aws-local-stepfunctions, one execution per batch, with the validator
 /// and this KPI job as separate processes, instead of the in-process runner.
 /// </summary>
@@ -39,24 +40,32 @@ internal static class LocalStateMachineRun
         return option;
     }
 
-    public sealed record BatchExecution(PendingBatch Batch, string ManifestKey, LocalExecutionResult Execution, IReadOnlyList<DateOnly> Dates);
+    public sealed record MachineRun(PendingBatch Batch, string ManifestKey, LocalExecutionResult Execution, IReadOnlyList<DateOnly> Dates);
 
-    public static async Task<int> RunAsync(CommandContext context, LakeTarget target, string? lake, string? bucket, string output, CancellationToken cancellationToken)
+    /// <summary>The state machine's errors a retry may fix: the version stays unfinished, for the next run to resume.</summary>
+    private static bool Retryable(string? error) => error is "TransformationFailed" or "DateLockUnavailable";
+
+    /// <summary>The batches the shared batching logic starts, each run as one execution of the state machine.</summary>
+    public static async Task<int> RunAsync(CommandContext context, LakeTarget target, LocalRun localRun, string? lake, string? bucket, string output, CancellationToken cancellationToken)
     {
         var machine = CreateMachine(lake, bucket);
-        if (!await target.Store.ExistsAsync(LakeLayout.ProductsKey, cancellationToken).ConfigureAwait(false))
-            throw new InvalidDataException($"{target.Store.Describe(LakeLayout.ProductsKey)} is missing: products master data is needed before any batch can run.");
-        var executions = new List<BatchExecution>();
-        foreach (var batch in await BatchDiscovery.FindAsync(target.Store, context.Clock, cancellationToken).ConfigureAwait(false))
+        await RunCommand.RequireProductsAsync(target, cancellationToken).ConfigureAwait(false);
+        ExecuteBatch<MachineRun> execute = async (batch, token) =>
         {
-            var batchId = LakeLayout.FormatDate(batch.BatchDate);
-            var manifest = new BatchManifest(batchId, batch.NextVersion, LakeLayout.ProductsKey, batch.OrdersKeys, batch.OrderItemsKeys, context.Clock.GetUtcNow());
-            await manifest.WriteAsync(target.Store, cancellationToken).ConfigureAwait(false);
-            var input = new LocalExecutionInput(bucket ?? Path.GetFileName(Path.GetFullPath(lake!)), batchId, batch.NextVersion, manifest.Key);
-            var execution = await machine.RunAsync(input, cancellationToken).ConfigureAwait(false);
-            var dates = execution.Succeeded ? await DatesOfAsync(target.Store, manifest, cancellationToken).ConfigureAwait(false) : [];
-            executions.Add(new BatchExecution(batch, manifest.Key, execution, dates));
-        }
+            var manifest = await BatchManifest.ReadAsync(target.Store, batch.Input.ManifestKey, token).ConfigureAwait(false);
+            var input = new LocalExecutionInput(target.BucketName, batch.Input.BatchId, batch.Input.Version, batch.Input.ManifestKey);
+            // The machine's steps are idempotent, so a resumed version runs the whole machine again.
+            var execution = await machine.RunAsync(input, token).ConfigureAwait(false);
+            var now = context.Clock.GetUtcNow();
+            if (execution.Succeeded)
+                await localRun.Tracker.TryRecordStepAsync(input.BatchId, input.Version, BatchStep.Archived, null, now, token).ConfigureAwait(false);
+            else if (!Retryable(execution.Error))
+                await localRun.Tracker.TryRecordStepAsync(input.BatchId, input.Version, BatchStep.Failed, execution.Error ?? "FAILED", now, token).ConfigureAwait(false);
+            var dates = execution.Succeeded ? await DatesOfAsync(target.Store, manifest, token).ConfigureAwait(false) : [];
+            var pending = new PendingBatch(manifest.BatchDate, manifest.Version, manifest.OrdersKeys, manifest.OrderItemsKeys, manifest.OrdersKeys.Count + manifest.OrderItemsKeys.Count);
+            return new MachineRun(pending, manifest.Key, execution, dates);
+        };
+        var executions = await localRun.RunAsync(execute, cancellationToken).ConfigureAwait(false);
 
         var touched = executions.SelectMany(e => e.Dates).Distinct().Order().ToList();
         var snapshot = touched.Count == 0
@@ -82,7 +91,7 @@ internal static class LocalStateMachineRun
         foreach (var failed in executions.Where(e => !e.Execution.Succeeded))
             await Console.Error.WriteLineAsync($"kpi-job: {failed.Execution.ExecutionName} ended in {failed.Execution.Error}; see the notification in {NotificationsPlace(lake)}").ConfigureAwait(false);
         return executions.All(e => e.Execution.Succeeded) ? ExitCodes.Success
-            : executions.Any(e => e.Execution.Error is "TransformationFailed" or "DateLockUnavailable") ? ExitCodes.Failure
+            : executions.Any(e => Retryable(e.Execution.Error)) ? ExitCodes.Failure
             : ExitCodes.Rejected;
     }
 

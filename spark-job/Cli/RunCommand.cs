@@ -27,9 +27,10 @@ internal static class RunCommand
         var verbose = CommonOptions.Verbose();
         var stats = new Option<bool>("--stats") { Description = "Print timings and peak memory as one JSON line on standard output (used by bench)." };
         var orchestrator = LocalStateMachineRun.Option();
-        var command = new Command("run", "Run every batch waiting under raw/ through validation and the KPI job, then show the KPIs.")
+        var wait = LocalRun.WaitOption();
+        var command = new Command("run", "Resume every unfinished batch, then run every batch waiting under raw/ through validation and the KPI job, and show the KPIs.")
         {
-            lake, bucket, upload, engine, sparkRemote, format, verbose, stats, orchestrator,
+            lake, bucket, upload, engine, sparkRemote, format, verbose, stats, orchestrator, wait,
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
@@ -41,58 +42,76 @@ internal static class RunCommand
                 await UploadAsync(target.Store, folder, skipped => context.Error.MarkupLine(
                     $"Skipped {Markup.Escape(skipped.Path)}: {Markup.Escape(skipped.Description)}, not a regular file."), cancellationToken).ConfigureAwait(false);
             }
+            await using var run = await LocalRun.BeginAsync(context, target, parse.GetValue(wait), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(orchestrator) == LocalStateMachineRun.LocalSfn)
             {
                 await RemoveStalePartialFilesAsync(context, target, started, cancellationToken).ConfigureAwait(false);
-                return await LocalStateMachineRun.RunAsync(context, target, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
+                return await LocalStateMachineRun.RunAsync(context, target, run, parse.GetValue(lake), parse.GetValue(bucket), parse.GetValue(format)!, cancellationToken).ConfigureAwait(false);
             }
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             await RemoveStalePartialFilesAsync(context, target, started, cancellationToken).ConfigureAwait(false);
-            // The validator container's checks, streaming and frame-level, with their default settings.
-            var validator = new BatchValidator(target.Store, new ValidationOptions(), context.Clock, context.Logging.CreateLogger<BatchValidator>(), new FrameInspector());
-            ValidateBatch validate = async (manifestKey, token) =>
-            {
-                var result = await validator.ValidateAsync(manifestKey, token).ConfigureAwait(false);
-                return new ValidationOutcome(result.Outcome == BatchOutcome.Valid, result.Summary);
-            };
-            var runner = new PipelineRunner(target.Store, validate, context.CreateJob(target, kpiEngine), context.Clock);
+            await RequireProductsAsync(target, cancellationToken).ConfigureAwait(false);
             var output = parse.GetValue(format);
             var stopwatch = Stopwatch.StartNew();
             var results = await WithProgressAsync(context, output == "table",
-                (progress, starting) => runner.RunAsync(progress, starting, cancellationToken)).ConfigureAwait(false);
-            var touched = results.Where(r => r.Transformation is not null).SelectMany(r => r.Transformation!.Dates).Distinct().Order().ToList();
-            var snapshot = touched.Count == 0
-                ? Kpis.KpiSnapshot.Empty
-                : await target.Kpis.ReadAsync(touched[0], touched[^1], cancellationToken).ConfigureAwait(false);
-            if (output == "json")
-            {
-                KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
-            }
-            else if (output == "table")
-            {
-                foreach (var result in results)
-                {
-                    // The validator's own summary: per file, accepted and rejected rows by rule, first examples.
-                    context.Out.WriteLine(result.Validation.Summary.TrimEnd());
-                    context.Out.WriteLine();
-                }
-                if (results.Count == 0)
-                    context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
-                else if (snapshot.Daily.Count == 0)
-                    context.Out.MarkupLine("[yellow]No KPIs computed: no batch was accepted.[/] The reasons are above and under invalid/.");
-                else
-                    KpiTables.Write(context.Out, snapshot);
-                context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");
-            }
+                (progress, starting) => run.RunInProcessAsync(kpiEngine, progress, starting, cancellationToken)).ConfigureAwait(false);
+            await WriteResultsAsync(context, target, results, output!, stopwatch, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(stats))
             {
+                var phases = results.Select(r => r.Transformation?.Phases).OfType<KpiJobPhases>().ToList();
                 var figures = new RunStats(results.Count, results.Sum(r => r.ValidationElapsed.TotalSeconds), results.Sum(r => r.TransformationElapsed.TotalSeconds),
-                    Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0);
+                    Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0)
+                {
+                    ReadOrdersSeconds = phases.Sum(p => p.ReadOrders) / 1000.0,
+                    JoinAndWriteSeconds = phases.Sum(p => p.JoinAndWrite) / 1000.0,
+                    KpisSeconds = phases.Sum(p => p.Kpis) / 1000.0,
+                    StoreSeconds = phases.Sum(p => p.Store) / 1000.0,
+                    ArchiveSeconds = phases.Sum(p => p.Archive) / 1000.0,
+                };
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
             }
-            return results.Any(r => !r.Validation.BatchAccepted) ? ExitCodes.Rejected : ExitCodes.Success;
+            return ExitCodeOf(results);
         }));
         return command;
+    }
+
+    /// <summary>What <c>run</c> (and <c>rerun</c>) show: each batch's validation summary and the KPIs of the dates it touched.</summary>
+    internal static async Task WriteResultsAsync(CommandContext context, LakeTarget target, IReadOnlyList<BatchRunResult> results, string output, Stopwatch stopwatch,
+        CancellationToken cancellationToken)
+    {
+        var touched = results.Where(r => r.Transformation is not null).SelectMany(r => r.Transformation!.Dates).Distinct().Order().ToList();
+        var snapshot = touched.Count == 0
+            ? Kpis.KpiSnapshot.Empty
+            : await target.Kpis.ReadAsync(touched[0], touched[^1], cancellationToken).ConfigureAwait(false);
+        if (output == "json")
+        {
+            KpiTables.WriteJson(Console.OpenStandardOutput(), snapshot);
+        }
+        else if (output == "table")
+        {
+            foreach (var result in results)
+            {
+                // The validator's own summary: per file, accepted and rejected rows by rule, first examples.
+                context.Out.WriteLine(result.Validation.Summary.TrimEnd());
+                context.Out.WriteLine();
+            }
+            if (results.Count == 0)
+                context.Out.MarkupLine($"Nothing new under {Markup.Escape(target.Store.Describe("raw/"))}: every batch there has been processed.");
+            else if (snapshot.Daily.Count == 0)
+                context.Out.MarkupLine("[yellow]No KPIs computed: no batch was accepted.[/] The reasons are above and under invalid/.");
+            else
+                KpiTables.Write(context.Out, snapshot);
+            context.Out.MarkupLine($"[grey]{results.Count} batch(es) in {stopwatch.Elapsed.TotalSeconds:0.00} s; KPIs in {Markup.Escape(target.Kpis.Location)}[/]");
+        }
+    }
+
+    internal static int ExitCodeOf(IReadOnlyList<BatchRunResult> results) => results.Any(r => !r.Validation.BatchAccepted) ? ExitCodes.Rejected : ExitCodes.Success;
+
+    /// <summary>Products master data must be there before any batch can run.</summary>
+    internal static async Task RequireProductsAsync(LakeTarget target, CancellationToken cancellationToken)
+    {
+        if (!await target.Store.ExistsAsync(LakeLayout.ProductsKey, cancellationToken).ConfigureAwait(false))
+            throw new InvalidDataException($"{target.Store.Describe(LakeLayout.ProductsKey)} is missing: products master data is needed before any batch can run.");
     }
 
     /// <summary>Removes what writes killed before this run left in a local lake (S3 keeps no half-written objects).</summary>

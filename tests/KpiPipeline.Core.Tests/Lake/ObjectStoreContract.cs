@@ -48,7 +48,8 @@ public abstract class ObjectStoreContract
         await foreach (var item in store.ListAsync("raw/orders/", CancellationToken.None))
             items.Add(item);
 
-        Assert.Equal([new ObjectInfo("raw/orders/2024-01-01/a.csv", 1), new ObjectInfo("raw/orders/2024-01-02/b.csv", 5)], items);
+        Assert.Equal([("raw/orders/2024-01-01/a.csv", 1L), ("raw/orders/2024-01-02/b.csv", 5L)], items.Select(i => (i.Key, i.Size)));
+        Assert.All(items, i => Assert.NotNull(i.Stamp));
     }
 
     [Fact]
