@@ -82,6 +82,27 @@ internal sealed class OrderLineBlock(int capacity)
         CreatedAt[i] = CuratedValues.ToEpochMicros(line.CreatedAt ?? line.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
     }
 
+    /// <summary>Appends line <paramref name="index"/> of another block, column by column.</summary>
+    public void CopyRow(OrderLineBlock source, int index)
+    {
+        var i = Next();
+        Dates[i] = source.Dates[index];
+        BatchId.Add(source.BatchId[index]);
+        LineKey.Add(source.LineKey[index]);
+        OrderId.Add(source.OrderId[index]);
+        if (source.ItemId.IsNull(index))
+            ItemId.AddNull();
+        else
+            ItemId.Add(source.ItemId[index]);
+        UserId.Add(source.UserId[index]);
+        ProductId.Add(source.ProductId[index]);
+        Category.Add(source.Category[index]);
+        SalePrice[i] = source.SalePrice[index];
+        Quantity[i] = source.Quantity[index];
+        Returned[i] = source.Returned[index];
+        CreatedAt[i] = source.CreatedAt[index];
+    }
+
     /// <summary>Line <paramref name="index"/> as a record.</summary>
     public OrderLine Line(int index) => new(
         CuratedValues.FromEpochDay(Dates[index]),

@@ -100,6 +100,14 @@ public static class CuratedOrderLines
             return ValueTask.CompletedTask;
         }
 
+        /// <summary>Writes line <paramref name="index"/> of a block of typed columns (no record in between).</summary>
+        internal void WriteRow(OrderLineBlock source, int index)
+        {
+            _block.CopyRow(source, index);
+            if (_block.IsFull)
+                WriteBlock();
+        }
+
         /// <summary>Writes a block of lines (row groups follow the block's boundaries).</summary>
         internal void Write(OrderLineBlock block)
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
 
@@ -12,20 +13,33 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
 {
     private readonly Dictionary<DateOnly, Output> _outputs = [];
 
-    public async Task ConsumeAsync(ChannelReader<List<OrderLine>> lines, CancellationToken cancellationToken)
+    /// <summary>Routes each line of each block to its date's curated object and to the sink; <paramref name="done"/> gets each block back.</summary>
+    public async Task ConsumeAsync(ChannelReader<OrderLineBlock> blocks, Action<OrderLineBlock> done, CancellationToken cancellationToken)
     {
-        await foreach (var batch in lines.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var blockSink = sink as IBlockLineSink;
+        await foreach (var block in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            foreach (var line in batch)
+            Output? output = null;
+            var day = int.MinValue;
+            for (var i = 0; i < block.Count; i++)
             {
-                if (!_outputs.TryGetValue(line.Date, out var output))
+                if (output is null || block.Dates[i] != day)
                 {
-                    output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(line.Date, batchDate), cancellationToken).ConfigureAwait(false));
-                    _outputs.Add(line.Date, output);
+                    day = block.Dates[i];
+                    var date = CuratedValues.FromEpochDay(day);
+                    if (!_outputs.TryGetValue(date, out output))
+                    {
+                        output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
+                        _outputs.Add(date, output);
+                    }
                 }
-                await output.Lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                sink?.Add(line);
+                output.Lines.WriteRow(block, i);
+                if (blockSink is not null)
+                    blockSink.Add(block, i);
+                else
+                    sink?.Add(block.Line(i));
             }
+            done(block);
         }
     }
 

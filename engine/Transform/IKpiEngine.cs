@@ -23,3 +23,9 @@ public interface ILineSink
 {
     void Add(OrderLine line);
 }
+
+/// <summary>A sink that takes the batch's lines as typed columns, so the join hands them over without a record per line.</summary>
+internal interface IBlockLineSink : ILineSink
+{
+    void Add(Curated.OrderLineBlock block, int index);
+}

@@ -67,9 +67,11 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
     }
 
     /// <summary>One aggregator per date the batch writes lines for.</summary>
-    private sealed class BatchLines(string batchId) : ILineSink
+    private sealed class BatchLines(string batchId) : IBlockLineSink
     {
         private readonly Dictionary<DateOnly, KpiAggregator> _byDate = [];
+        private int _lastDay = int.MinValue;
+        private KpiAggregator? _last;
 
         public string BatchId => batchId;
 
@@ -80,8 +82,24 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             aggregator.Add(line);
         }
 
+        public void Add(OrderLineBlock block, int index)
+        {
+            var day = block.Dates[index];
+            if (_last is null || day != _lastDay)
+            {
+                var date = CuratedValues.FromEpochDay(day);
+                if (!_byDate.TryGetValue(date, out _last))
+                    _byDate.Add(date, _last = new KpiAggregator());
+                _lastDay = day;
+            }
+            _last.Add(block, index);
+        }
+
         /// <summary>Hands over a date's aggregator (releasing it from the sink, so memory goes as dates finish).</summary>
-        public KpiAggregator TakeAggregator(DateOnly date) =>
-            _byDate.Remove(date, out var aggregator) ? aggregator : new KpiAggregator();
+        public KpiAggregator TakeAggregator(DateOnly date)
+        {
+            _last = null;
+            return _byDate.Remove(date, out var aggregator) ? aggregator : new KpiAggregator();
+        }
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using KpiPipeline.Contracts;
+using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
 using KpiPipeline.Stores;
@@ -66,7 +67,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             throw new InvalidDataException($"{store.Describe(productsKey)} does not exist: validate the batch before transforming it.");
         var categories = await ReferenceData.LoadCategoriesAsync(store, productsKey, cancellationToken).ConfigureAwait(false);
 
-        var orders = new Dictionary<string, OrderFacts>(StringComparer.Ordinal);
+        var orders = new OrderTable();
         foreach (var rawKey in manifest.OrdersKeys)
         {
             var key = await LocateUsableAsync(rawKey, cancellationToken).ConfigureAwait(false);
@@ -129,16 +130,23 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     /// task: parsing and joining on one core, writing curated objects and aggregating on the other.
     /// </summary>
     private async Task<Dictionary<DateOnly, long>> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
-        Dictionary<string, string> categories, Dictionary<string, OrderFacts> orders, ILineSink? sink, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        Dictionary<string, string> categories, OrderTable orders, ILineSink? sink, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<List<OrderLine>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        const int BlocksInFlight = 8;
+        var channel = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
+        // Blocks go round: the join fills one, the writer drains it and hands it back, so lines cost no allocation.
+        var free = new System.Collections.Concurrent.ConcurrentQueue<OrderLineBlock>();
         await using var output = new CuratedBatchOutput(store, manifest.BatchDate, sink);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var consumer = Task.Run(async () =>
         {
             try
             {
-                await output.ConsumeAsync(channel.Reader, stop.Token).ConfigureAwait(false);
+                await output.ConsumeAsync(channel.Reader, block =>
+                {
+                    block.Clear();
+                    free.Enqueue(block);
+                }, stop.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -150,7 +158,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         Exception? joinError = null;
         try
         {
-            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, progress, stop.Token).ConfigureAwait(false);
+            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, free, progress, stop.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -171,9 +179,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     }
 
     private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, Dictionary<string, string> categories,
-        Dictionary<string, OrderFacts> orders, ChannelWriter<List<OrderLine>> lines, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        OrderTable orders, ChannelWriter<OrderLineBlock> lines, System.Collections.Concurrent.ConcurrentQueue<OrderLineBlock> free,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        const int BatchSize = 1024;
+        const int BlockLines = 8192;
         // Sizes only matter to a progress bar; the container runs without one and skips the listing.
         var totalBytes = 0L;
         foreach (var key in progress is null ? [] : itemKeys)
@@ -187,9 +196,12 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
             returnedAt = schema.IndexOf("returned_at");
         var rowKey = new StringBuilder();
-        var orderLookup = orders.GetAlternateLookup<ReadOnlySpan<char>>();
-        var productLookup = categories.GetAlternateLookup<ReadOnlySpan<char>>();
-        var batch = new List<OrderLine>(BatchSize);
+        // Categories as UTF-8, looked up by the product id's characters: no string per line.
+        var categoryBytes = categories.ToDictionary(c => c.Key, c => Encoding.UTF8.GetBytes(c.Value), StringComparer.Ordinal);
+        var productLookup = categoryBytes.GetAlternateLookup<ReadOnlySpan<char>>();
+        var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
+        var lineKey = new byte[64];
+        var block = free.TryDequeue(out var reused) ? reused : new OrderLineBlock(BlockLines);
         foreach (var key in itemKeys)
         {
             using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
@@ -198,29 +210,45 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             var lastReported = 0L;
             while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Keys come from the dictionaries, so no string is allocated per line for them.
-                if (!file.TryLookup(orderId, orderLookup, out var order, out var facts))
+                var order = orders.Find(file.Field(orderId));
+                if (order < 0)
                     throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
-                if (!file.TryLookup(productId, productLookup, out var product, out var category))
+                if (!file.TryLookup(productId, productLookup, out _, out var category))
                     throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
-                batch.Add(new OrderLine(
-                    facts.Date,
-                    manifest.BatchId,
-                    LineKey(file, itemId, rowKey),
-                    order,
-                    facts.UserId,
-                    product,
-                    category,
-                    file.Decimal(salePrice),
-                    file.Quantity(quantity),
-                    facts.Returned || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty)
+                var price = file.Decimal(salePrice);
+                if (!CuratedValues.TryToMillionths(price, out var millionths))
+                    throw file.Broken(salePrice, $"sale price {price} does not fit the curated DECIMAL(18,6) (more than 6 decimal places, or 10^12 or more)");
+                var createdAt = orders.CreatedAt(order);
+                var i = block.Next();
+                block.Dates[i] = CuratedValues.EpochDayOf(createdAt);
+                block.BatchId.Add(batchId);
+                var id = file.Field(itemId);
+                if (!id.IsEmpty)
                 {
-                    CreatedAt = facts.CreatedAt,
-                });
-                if (batch.Count == BatchSize)
+                    if (lineKey.Length < id.Length + 2)
+                        lineKey = new byte[(id.Length + 2) * 2];
+                    "i:"u8.CopyTo(lineKey);
+                    id.CopyTo(lineKey.AsSpan(2));
+                    block.LineKey.Add(lineKey.AsSpan(0, id.Length + 2));
+                    block.ItemId.Add(id);
+                }
+                else
                 {
-                    await lines.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-                    batch = new List<OrderLine>(BatchSize);
+                    block.LineKey.Add(Encoding.UTF8.GetBytes(LineKey(file, itemId, rowKey)));
+                    block.ItemId.AddNull();
+                }
+                block.OrderId.Add(file.Field(orderId));
+                block.UserId.Add(orders.UserId(order));
+                block.ProductId.Add(file.Field(productId));
+                block.Category.Add(category);
+                block.SalePrice[i] = millionths;
+                block.Quantity[i] = file.Quantity(quantity);
+                block.Returned[i] = orders.Returned(order) || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty;
+                block.CreatedAt[i] = createdAt;
+                if (block.IsFull)
+                {
+                    await lines.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+                    block = free.TryDequeue(out reused) ? reused : new OrderLineBlock(BlockLines);
                 }
                 if (file.BytesRead - lastReported > 1 << 20)
                 {
@@ -230,8 +258,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             }
             doneBytes += file.BytesRead;
         }
-        if (batch.Count > 0)
-            await lines.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        if (block.Count > 0)
+            await lines.WriteAsync(block, cancellationToken).ConfigureAwait(false);
         progress?.Report(new JobProgress("Joining order items", totalBytes, totalBytes));
     }
 

@@ -1,10 +1,8 @@
 using KpiPipeline.Contracts;
+using KpiPipeline.Curated;
 using KpiPipeline.Lake;
 
 namespace KpiPipeline.Transform;
-
-/// <summary>What the join needs to know about an order.</summary>
-internal readonly record struct OrderFacts(DateOnly Date, string UserId, bool Returned, DateTime CreatedAt);
 
 /// <summary>Products by id (their category) and the batch's orders by id: the small side of the join.</summary>
 internal static class ReferenceData
@@ -21,7 +19,7 @@ internal static class ReferenceData
         return categories;
     }
 
-    public static async Task<long> LoadOrdersAsync(IObjectStore store, string key, Dictionary<string, OrderFacts> orders, CancellationToken cancellationToken)
+    public static async Task<long> LoadOrdersAsync(IObjectStore store, string key, OrderTable orders, CancellationToken cancellationToken)
     {
         using var file = await DatasetFile.OpenAsync(store, key, Schemas.Orders, cancellationToken).ConfigureAwait(false);
         if (file is null)
@@ -31,9 +29,9 @@ internal static class ReferenceData
             status = schema.IndexOf("status"), returnedAt = schema.IndexOf("returned_at");
         while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var created = file.Timestamp(createdAt);
+            var created = CuratedValues.ToEpochMicros(file.Timestamp(createdAt));
             var returned = Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty;
-            orders[file.Text(orderId)] = new OrderFacts(DateOnly.FromDateTime(created), file.Text(userId), returned, created);
+            orders.Set(file.Field(orderId), file.Field(userId), created, returned);
         }
         return file.BytesRead;
     }
