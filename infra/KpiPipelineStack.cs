@@ -42,6 +42,7 @@ public sealed class KpiPipelineStack : Stack
         {
             CodeDirectory = settings.LambdaCodeDirectory,
             Lake = lake,
+            Kpis = kpis,
             Tracking = tracking,
             LogRetention = settings.LogRetention,
             StaleBatchAfterMinutes = settings.StaleBatchAfterMinutes,
@@ -58,6 +59,7 @@ public sealed class KpiPipelineStack : Stack
         });
         functions.StartExecutionsOf(pipeline.StateMachine);
         lake.NotifyOnRawUploads(functions.Aggregator);
+        var dashboardApi = new DashboardHttpApi(this, "DashboardApi", new DashboardHttpApiProps { Function = functions.DashboardApi });
         var monitoring = new PipelineMonitoring(this, "Monitoring", new PipelineMonitoringProps
         {
             Pipeline = pipeline,
@@ -79,6 +81,7 @@ public sealed class KpiPipelineStack : Stack
         Output(OutputNames.DeadLetterQueueUrl, functions.DeadLetterQueue.QueueUrl, "S3 events the aggregator could not handle");
         Output(OutputNames.SweeperDeadLetterQueueUrl, functions.SweeperDeadLetterQueue.QueueUrl, "Sweeps that did not run");
         Output(OutputNames.AccessLogBucketName, lake.AccessLogs.BucketName, "The lake's S3 server access logs");
+        Output(OutputNames.DashboardApiUrl, dashboardApi.Api.ApiEndpoint, "The KPI dashboard and its API (IAM-signed requests only)");
         Output(OutputNames.DashboardName, monitoring.Dashboard.DashboardName, "CloudWatch dashboard of the pipeline");
     }
 
@@ -94,6 +97,7 @@ public static class OutputNames
     public const string TrackerTableName = "TrackerTableName";
     public const string LockTableName = "LockTableName";
     public const string DailyKpisTableName = "DailyKpisTableName";
+    public const string DashboardApiUrl = "DashboardApiUrl";
     public const string CategoryKpisTableName = "CategoryKpisTableName";
     public const string SuccessTopicArn = "SuccessTopicArn";
     public const string FailureTopicArn = "FailureTopicArn";

@@ -19,6 +19,9 @@ public sealed record PipelineFunctionsProps
 
     public required DataLake Lake { get; init; }
 
+    /// <summary>The KPI tables the dashboard-api reads.</summary>
+    public required KpiTables Kpis { get; init; }
+
     public required BatchTracking Tracking { get; init; }
 
     public required RetentionDays LogRetention { get; init; }
@@ -48,6 +51,7 @@ public sealed class PipelineFunctions : Construct
     public const string SweeperName = "sweeper";
     public const string AcquireLockName = "acquire-lock";
     public const string ReleaseLockName = "release-lock";
+    public const string DashboardApiName = "dashboard-api";
 
     /// <summary>CDK 2.160 predates the managed .NET 10 runtime, so it is named rather than taken from Runtime.</summary>
     public static readonly Runtime DotNet10 = new("dotnet10", RuntimeFamily.DOTNET_CORE);
@@ -116,7 +120,38 @@ public sealed class PipelineFunctions : Construct
         var lockEnvironment = new Dictionary<string, string> { ["LOCK_TABLE"] = props.Tracking.Locks.TableName };
         AcquireLock = NewFunction("AcquireLock", AcquireLockName, lockRole, lockEnvironment, LockTimeout);
         ReleaseLock = NewFunction("ReleaseLock", ReleaseLockName, lockRole, lockEnvironment, LockTimeout);
+
+        // The dashboard only reads: KPIs of date ranges by Query on the month index (GetItem for single keys),
+        // and the manifests, reports and rejects objects the batch view shows. Nothing it can write.
+        var dashboardRole = NewRole("DashboardRole");
+        GrantDashboardReads(dashboardRole, props.Kpis);
+        props.Lake.GrantRead(dashboardRole, "batches/", "logs/validation/", "logs/transformation/", "invalid/");
+        var dashboardEnvironment = new Dictionary<string, string>(props.Kpis.EnvironmentVariables) { ["BUCKET"] = props.Lake.Bucket.BucketName };
+        DashboardApi = NewFunction("DashboardApi", DashboardApiName, dashboardRole, dashboardEnvironment, DashboardTimeout);
     }
+
+    /// <summary>GetItem on the KPI tables and Query on their month index only: no Scan, no BatchGetItem, no write.</summary>
+    private static void GrantDashboardReads(IGrantable grantee, KpiTables kpis)
+    {
+        foreach (var table in new[] { kpis.Daily, kpis.Category })
+        {
+            Amazon.CDK.AWS.IAM.Grant.AddToPrincipal(new GrantOnPrincipalOptions
+            {
+                Grantee = grantee,
+                Actions = ["dynamodb:GetItem"],
+                ResourceArns = [table.TableArn],
+            });
+            Amazon.CDK.AWS.IAM.Grant.AddToPrincipal(new GrantOnPrincipalOptions
+            {
+                Grantee = grantee,
+                Actions = ["dynamodb:Query"],
+                ResourceArns = [$"{table.TableArn}/index/{KpiTables.ByMonthIndex}"],
+            });
+        }
+    }
+
+    /// <summary>The dashboard's API and page behind API Gateway (<see cref="DashboardHttpApi"/>).</summary>
+    public LambdaFunction DashboardApi { get; }
 
     public LambdaFunction Aggregator { get; }
 
@@ -139,6 +174,7 @@ public sealed class PipelineFunctions : Construct
         [SweeperName] = Sweeper,
         [AcquireLockName] = AcquireLock,
         [ReleaseLockName] = ReleaseLock,
+        [DashboardApiName] = DashboardApi,
     };
 
     /// <summary>Both dead-letter queues, by a name for dashboards and alarms.</summary>
@@ -175,6 +211,9 @@ public sealed class PipelineFunctions : Construct
     private static readonly Duration AggregatorTimeout = Duration.Seconds(30);
     private static readonly Duration SweeperTimeout = Duration.Minutes(2);
     private static readonly Duration LockTimeout = Duration.Seconds(10);
+
+    /// <summary>Under API Gateway's 30-second integration limit, with room for a year of KPIs read by month.</summary>
+    private static readonly Duration DashboardTimeout = Duration.Seconds(20);
 
     /// <summary>
     /// INVOCATION_BUDGET_SECONDS is the function's timeout: no invocation of it can run longer, so a

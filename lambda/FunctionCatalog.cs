@@ -21,6 +21,7 @@ public static class FunctionCatalog
     public const string Sweeper = "sweeper";
     public const string AcquireLock = "acquire-lock";
     public const string ReleaseLock = "release-lock";
+    public const string DashboardApi = "dashboard-api";
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
@@ -41,6 +42,11 @@ public static class FunctionCatalog
         new(ReleaseLock, "state machine: release the per-date lease", [FunctionVariable, "LOCK_TABLE"])
         {
             Create = ReleaseLockHandler,
+        },
+        new(DashboardApi, "API Gateway HTTP API: the KPI dashboard's API and page, read-only",
+            [FunctionVariable, "DAILY_KPIS_TABLE", "CATEGORY_KPIS_TABLE", "BUCKET"])
+        {
+            Create = DashboardApiHandler,
         },
     ];
 
@@ -70,6 +76,12 @@ public static class FunctionCatalog
     {
         var function = LockFunction(services);
         return (input, _, token) => function.ReleaseAsync(input, token);
+    }
+
+    private static InvocationHandler DashboardApiHandler(LambdaServices services)
+    {
+        var function = new DashboardFunction(services.CreateDashboardApi(), services.LoggerFactory);
+        return (input, _, token) => function.HandleAsync(input, token);
     }
 
     private static Function BatchFunction(LambdaServices services, string name) =>

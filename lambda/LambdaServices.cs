@@ -2,7 +2,9 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using KpiPipeline.Batching;
+using KpiPipeline.Dashboard;
 using KpiPipeline.Lake;
+using KpiPipeline.Stores;
 using Microsoft.Extensions.Logging;
 
 namespace KpiPipeline.Lambda;
@@ -41,6 +43,18 @@ internal sealed class LambdaServices
         Settings.StateMachineArn is { } arn
             ? Configured(() => StepFunctionsStarter.Create(arn))
             : throw new ConfigurationException($"STATE_MACHINE_ARN is not set: the {function} starts the state machine's executions and needs its ARN.");
+
+    /// <summary>The dashboard over the KPI tables (<c>DAILY_KPIS_TABLE</c>, <c>CATEGORY_KPIS_TABLE</c>) and the bucket (<c>BUCKET</c>).</summary>
+    /// <exception cref="ConfigurationException"><c>BUCKET</c> is not set.</exception>
+    public DashboardApi CreateDashboardApi()
+    {
+        var bucket = Environment.GetEnvironmentVariable("BUCKET") is { Length: > 0 } name
+            ? name
+            : throw new ConfigurationException("BUCKET is not set: the dashboard-api reads batch manifests and validation reports from it.");
+        var store = StoreForBucket(bucket);
+        var kpis = new DynamoDbKpiStore(DynamoDb, KpiTableNames.FromEnvironment(), TimeProvider);
+        return new DashboardApi(kpis, new LakeBatchStatusSource(store), store, TimeProvider, LoggerFactory.CreateLogger<DashboardApi>());
+    }
 
     private static T Configured<T>(Func<T> create)
     {

@@ -20,6 +20,7 @@ public sealed class LoggingTests(SynthesizedStack sut)
     [InlineData(PipelineFunctions.SweeperName)]
     [InlineData(PipelineFunctions.AcquireLockName)]
     [InlineData(PipelineFunctions.ReleaseLockName)]
+    [InlineData(PipelineFunctions.DashboardApiName)]
     public void PipelineFunction_Synthesized_LogsToItsOwnGroupWithRetention(string handler)
     {
         var function = sut.Json.Function(handler);
@@ -39,7 +40,7 @@ public sealed class LoggingTests(SynthesizedStack sut)
             .Select(TemplateJson.ReferencedLogicalId)
             .ToList();
 
-        Assert.Equal(4, groups.Count);
+        Assert.Equal(5, groups.Count);
         Assert.Equal(groups.Count, groups.Distinct().Count());
     }
 

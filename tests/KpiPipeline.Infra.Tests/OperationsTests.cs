@@ -11,7 +11,7 @@ namespace KpiPipeline.Infra.Tests;
 public sealed class OperationsTests(SynthesizedStack sut)
 {
     private static readonly string[] FunctionNames =
-        [PipelineFunctions.AggregatorName, PipelineFunctions.SweeperName, PipelineFunctions.AcquireLockName, PipelineFunctions.ReleaseLockName];
+        [PipelineFunctions.AggregatorName, PipelineFunctions.SweeperName, PipelineFunctions.AcquireLockName, PipelineFunctions.ReleaseLockName, PipelineFunctions.DashboardApiName];
 
     [Fact]
     public void StateMachine_Synthesized_LogsEveryEventWithItsDataAndIsTraced()

@@ -2,7 +2,7 @@ using KpiPipeline.Infra.Tests.Support;
 
 namespace KpiPipeline.Infra.Tests;
 
-/// <summary>PipelineFunctions: one executable on dotnet10, four functions told apart by KPI_FUNCTION.</summary>
+/// <summary>PipelineFunctions: one executable on dotnet10, five functions told apart by KPI_FUNCTION.</summary>
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class PipelineFunctionsTests(SynthesizedStack sut)
 {
@@ -12,6 +12,7 @@ public sealed class PipelineFunctionsTests(SynthesizedStack sut)
         PipelineFunctions.SweeperName,
         PipelineFunctions.AcquireLockName,
         PipelineFunctions.ReleaseLockName,
+        PipelineFunctions.DashboardApiName,
     ];
 
     public static TheoryData<string> Names => new(AllNames);

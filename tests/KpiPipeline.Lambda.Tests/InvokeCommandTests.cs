@@ -17,7 +17,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     [InlineData(new[] { "invoke", "--function", "sweeper" }, "error: --event is required.")]
     [InlineData(new[] { "invoke", "--function", "sweeper", "--event" }, "error: --event needs a value.")]
     [InlineData(new[] { "invoke", "--function", "--event", "x.json" }, "error: --function needs a value.")]
-    [InlineData(new[] { "invoke", "--function", "s3-event", "--event", "x.json" }, "error: unknown function 's3-event'; expected one of aggregator, sweeper, acquire-lock, release-lock.")]
+    [InlineData(new[] { "invoke", "--function", "s3-event", "--event", "x.json" }, "error: unknown function 's3-event'; expected one of aggregator, sweeper, acquire-lock, release-lock, dashboard-api.")]
     [InlineData(new[] { "invoke", "--function", "sweeper", "--event", "x.json", "--verbose" }, "error: unknown option '--verbose'.")]
     [InlineData(new[] { "invoke", "--function", "sweeper", "--event", "/nonexistent/event.json" }, "error: cannot read event file '/nonexistent/event.json'")]
     public async Task RunAsync_BadArguments_OneLineErrorAndExitCode2(string[] args, string expected)

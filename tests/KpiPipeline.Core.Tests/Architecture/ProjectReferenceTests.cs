@@ -14,6 +14,7 @@ public sealed class ProjectReferenceTests
     private const string Aws = "adapters/aws/KpiPipeline.Aws.csproj";
     private const string Local = "adapters/local/KpiPipeline.Local.csproj";
     private const string Lambda = "lambda/KpiPipeline.Lambda.csproj";
+    private const string Dashboard = "dashboard/KpiPipeline.Dashboard.csproj";
     private const string Validator = "validator/KpiPipeline.Validator.csproj";
     private const string SparkJob = "spark-job/KpiPipeline.SparkJob.csproj";
 
@@ -24,7 +25,8 @@ public sealed class ProjectReferenceTests
         { Engine, [Core] },
         { Aws, [Core] },
         { Local, [Core] },
-        { Lambda, [Core, Aws] },
+        { Lambda, [Core, Aws, Dashboard] },
+        { Dashboard, [Core] },
         { Validator, [Core, Aws, Local] },
     };
 
@@ -38,7 +40,22 @@ public sealed class ProjectReferenceTests
         { Lambda, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
         { Validator, ["Spectre.Console", "DuckDB", "Grpc"] },
         { SparkJob, ["DuckDB"] },
+        { Dashboard, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Parquet", "DuckDB", "Grpc"] },
     };
+
+    /// <summary>
+    /// The dashboard's API is framework-free so the Lambda can serve it: ASP.NET Core (the shared framework) is
+    /// referenced by the kpi-job host only, never by the dashboard library or the Lambda, directly or through a project.
+    /// </summary>
+    [Theory]
+    [InlineData(Dashboard)]
+    [InlineData(Lambda)]
+    public void Project_DoesNotReferenceAspNetCore(string project)
+    {
+        var frameworks = Closure(project).SelectMany(p => Items(p, "FrameworkReference"));
+
+        Assert.DoesNotContain("Microsoft.AspNetCore.App", frameworks);
+    }
 
     [Theory]
     [MemberData(nameof(AllowedProjectReferences))]

@@ -4,20 +4,20 @@ namespace KpiPipeline.Lambda.Tests.Runtime;
 
 /// <summary>
 /// The deployed package holds what the four functions use and nothing else: the CLI's, the local
-/// store's and the engine's packages would only add cold-start time and attack surface.
+/// store's and the engine's packages, and ASP.NET Core (the dashboard's host in kpi-job), would only add cold-start time and attack surface.
 /// </summary>
 public sealed class PublishedPackageTests
 {
     /// <summary>Every file of the package starts with one of these (assemblies, symbols, deps and runtime config).</summary>
     private static readonly string[] AllowedPrefixes =
     [
-        "KpiPipeline.Lambda.", "KpiPipeline.Core.", "KpiPipeline.Aws.",
+        "KpiPipeline.Lambda.", "KpiPipeline.Core.", "KpiPipeline.Aws.", "KpiPipeline.Dashboard.",
         "AWSSDK.Core.", "AWSSDK.S3.", "AWSSDK.DynamoDBv2.",
         "Microsoft.Extensions.", "Polly.Core.",
     ];
 
     private static readonly string[] Forbidden =
-        ["sqlite", "System.CommandLine", "Spectre.Console", "kpi-job", "KpiPipeline.Local", "KpiPipeline.Engine", "KpiPipeline.SparkJob", "Parquet", "Grpc", "Apache.Arrow"];
+        ["sqlite", "System.CommandLine", "Spectre.Console", "kpi-job", "KpiPipeline.Local", "KpiPipeline.Engine", "KpiPipeline.SparkJob", "Parquet", "Grpc", "Apache.Arrow", "AspNetCore"];
 
     [Fact]
     public async Task Publish_LambdaPackage_HoldsOnlyWhatTheFunctionsUse()
