@@ -254,7 +254,7 @@ public sealed class DynamoDbKpiStore : IKpiStore
         catch (ResourceNotFoundException e)
         {
             throw new KpiStoreException(
-                $"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, or set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names", e);
+                $"DynamoDB table {table} does not exist (DynamoDB said: {e.Message}); deploy the stack, set DAILY_KPIS_TABLE and CATEGORY_KPIS_TABLE to the tables' names, or create them with kpi-job init --bucket <name>", e);
         }
     }
 

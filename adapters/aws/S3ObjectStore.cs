@@ -171,7 +171,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
     /// <summary>The bucket-level failure an S3 error means, naming the bucket; null for an error about one object.</summary>
     private ObjectStoreUnavailableException? Unavailable(AmazonS3Exception e, string? key) => e switch
     {
-        { ErrorCode: NoSuchBucket } => new ObjectStoreUnavailableException($"S3 bucket '{bucket}' does not exist (S3 said {e.ErrorCode}: {e.Message})", e),
+        { ErrorCode: NoSuchBucket } => new ObjectStoreUnavailableException($"S3 bucket '{bucket}' does not exist (S3 said {e.ErrorCode}: {e.Message}); deploy the stack, or create it with kpi-job init --bucket {bucket}", e),
         { StatusCode: HttpStatusCode.Forbidden } => new ObjectStoreUnavailableException(
             $"access to s3://{bucket}/{key} is denied (S3 said {e.ErrorCode}: {e.Message}); check the bucket name and the credentials' permissions", e),
         _ => null,

@@ -1,4 +1,10 @@
+using System.Text;
+using KpiPipeline.Curated;
+
 namespace KpiPipeline.Kpis;
+
+/// <summary>What the accumulators read of a line: ids as numbers where they are numbers, the price and quantity.</summary>
+internal readonly record struct LineFacts(IdKey OrderId, IdKey UserId, decimal SalePrice, int Quantity);
 
 /// <summary>
 /// The in-process engine: interprets <see cref="KpiDefinitions"/> over a stream of order lines, keeping only
@@ -8,6 +14,8 @@ namespace KpiPipeline.Kpis;
 public sealed class KpiAggregator
 {
     private readonly Dictionary<DateOnly, DateState> _dates = [];
+    private DateOnly _lastDate;
+    private DateState? _last;
 
     /// <returns>False when the line duplicates one already counted for its date.</returns>
     /// <exception cref="InvalidDataException">A sum of the line's date overflows (a data problem: no retry helps).</exception>
@@ -15,7 +23,12 @@ public sealed class KpiAggregator
     {
         try
         {
-            return AddChecked(line);
+            var state = State(line.Date);
+            if (!state.LineKeys.Add(LineKeySet.Key(line.LineKey)))
+                return false;
+            var facts = new LineFacts(IdKey.From(line.OrderId), IdKey.From(line.UserId), line.SalePrice, line.Quantity);
+            AddCounted(state, line.Returned, state.Category(line.Category), facts);
+            return true;
         }
         catch (OverflowException e)
         {
@@ -23,25 +36,46 @@ public sealed class KpiAggregator
         }
     }
 
-    private bool AddChecked(OrderLine line)
+    /// <summary>Line <paramref name="index"/> of a block of typed columns: no record and no string unless an id is not a number.</summary>
+    internal bool Add(OrderLineBlock block, int index)
     {
-        if (!_dates.TryGetValue(line.Date, out var state))
+        var date = CuratedValues.FromEpochDay(block.Dates[index]);
+        try
+        {
+            var state = State(date);
+            if (!state.LineKeys.Add(LineKeySet.Key(block.LineKey[index])))
+                return false;
+            var facts = new LineFacts(IdKey.From(block.OrderId[index]), IdKey.From(block.UserId[index]),
+                CuratedValues.FromMillionths(block.SalePrice[index]), block.Quantity[index]);
+            AddCounted(state, block.Returned[index], state.Category(block.Category[index]), facts);
+            return true;
+        }
+        catch (OverflowException e)
+        {
+            throw Overflow(date, e);
+        }
+    }
+
+    private DateState State(DateOnly date)
+    {
+        if (_last is not null && _lastDate == date)
+            return _last;
+        if (!_dates.TryGetValue(date, out var state))
         {
             state = new DateState();
-            _dates.Add(line.Date, state);
+            _dates.Add(date, state);
         }
-        if (!state.LineKeys.Add(line.LineKey))
-            return false;
-        if (line.Returned)
+        (_lastDate, _last) = (date, state);
+        return state;
+    }
+
+    /// <summary>Adds a line that is not a duplicate (categories only exist through lines that count).</summary>
+    private static void AddCounted(DateState state, bool returned, GroupState category, in LineFacts line)
+    {
+        if (returned)
             state.ReturnedOrders.Add(line.OrderId);
         state.Daily.Add(line);
-        if (!state.Categories.TryGetValue(line.Category, out var category))
-        {
-            category = new GroupState(KpiDefinitions.Category);
-            state.Categories.Add(line.Category, category);
-        }
         category.Add(line);
-        return true;
     }
 
     public KpiSnapshot Result()
@@ -91,13 +125,16 @@ public sealed class KpiAggregator
     /// <summary>Line keys: <c>i:</c> + a numeric item id is kept as a number, anything else as text.</summary>
     private sealed class LineKeySet
     {
-        private readonly HashSet<long> _itemIds = [];
+        private readonly LongSet _itemIds = new();
         private readonly HashSet<string> _others = new(StringComparer.Ordinal);
 
-        public bool Add(string lineKey) =>
-            lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id)
-                ? _itemIds.Add(id)
-                : _others.Add(lineKey);
+        public bool Add(IdKey key) => key.Text is null ? _itemIds.Add(key.Number) : _others.Add(key.Text);
+
+        public static IdKey Key(string lineKey) =>
+            lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id) ? new(id, null) : new(0, lineKey);
+
+        public static IdKey Key(ReadOnlySpan<byte> lineKey) =>
+            lineKey.StartsWith("i:"u8) && DistinctSet.TryNumber(lineKey[2..], out var id) ? new(id, null) : new(0, Encoding.UTF8.GetString(lineKey));
     }
 
     private sealed class DateState
@@ -109,6 +146,22 @@ public sealed class KpiAggregator
         public GroupState Daily { get; } = new(KpiDefinitions.Daily);
 
         public Dictionary<string, GroupState> Categories { get; } = new(StringComparer.Ordinal);
+
+        public GroupState Category(string name)
+        {
+            if (!Categories.TryGetValue(name, out var category))
+                Categories.Add(name, category = new GroupState(KpiDefinitions.Category));
+            return category;
+        }
+
+        /// <summary>A category given as UTF-8: looked up as characters, so a known category costs no string.</summary>
+        public GroupState Category(ReadOnlySpan<byte> utf8)
+        {
+            Span<char> small = stackalloc char[128];
+            var chars = utf8.Length <= small.Length ? small : new char[utf8.Length];
+            var name = chars[..Encoding.UTF8.GetChars(utf8, chars)];
+            return Categories.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var category) ? category : Category(name.ToString());
+        }
     }
 
     /// <summary>The accumulators of one group. Equal measures share one accumulator (records compare by value).</summary>
@@ -127,7 +180,7 @@ public sealed class KpiAggregator
             _leaves = shared.Values.OfType<SumAccumulator>().Cast<Accumulator>().Concat(distinct.Values).ToArray();
         }
 
-        public void Add(OrderLine line)
+        public void Add(in LineFacts line)
         {
             foreach (var leaf in _leaves)
                 leaf.Add(line);
@@ -144,7 +197,7 @@ public sealed class KpiAggregator
 
     private abstract class Accumulator
     {
-        public abstract void Add(OrderLine line);
+        public abstract void Add(in LineFacts line);
 
         public abstract decimal Result(DistinctSet returnedOrders);
 
@@ -176,11 +229,11 @@ public sealed class KpiAggregator
     {
         private decimal _total;
 
-        public override void Add(OrderLine line) => _total = checked(_total + Evaluate(value, line));
+        public override void Add(in LineFacts line) => _total = checked(_total + Evaluate(value, line));
 
         public override decimal Result(DistinctSet returnedOrders) => _total;
 
-        private static decimal Evaluate(LineExpression expression, OrderLine line) => expression switch
+        private static decimal Evaluate(LineExpression expression, in LineFacts line) => expression switch
         {
             ColumnValue { Column: LineColumn.SalePrice } => line.SalePrice,
             ColumnValue { Column: LineColumn.Quantity } => line.Quantity,
@@ -194,7 +247,7 @@ public sealed class KpiAggregator
     {
         public DistinctSet Values { get; } = new();
 
-        public override void Add(OrderLine line) => Values.Add(column switch
+        public override void Add(in LineFacts line) => Values.Add(column switch
         {
             LineColumn.OrderId => line.OrderId,
             LineColumn.UserId => line.UserId,
@@ -206,7 +259,7 @@ public sealed class KpiAggregator
 
     private sealed class DistinctAccumulator(DistinctCount measure, DistinctValues values) : Accumulator
     {
-        public override void Add(OrderLine line)
+        public override void Add(in LineFacts line)
         {
             // The shared DistinctValues leaf collects the values.
         }
@@ -221,7 +274,7 @@ public sealed class KpiAggregator
 
     private sealed class RatioAccumulator(Accumulator numerator, Accumulator denominator) : Accumulator
     {
-        public override void Add(OrderLine line)
+        public override void Add(in LineFacts line)
         {
             // Ratios read their operands, which are fed as leaves.
         }

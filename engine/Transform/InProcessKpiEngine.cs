@@ -1,3 +1,4 @@
+using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
 
@@ -20,6 +21,7 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         var batch = sink as BatchLines;
         var daily = new List<DailyKpi>();
         var categories = new List<CategoryKpi>();
+        OrderLineBlock? block = null;
         foreach (var date in dates.Order())
         {
             var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
@@ -30,10 +32,15 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
                 aggregator = batch.TakeAggregator(date);
                 objects.RemoveAll(o => o.BatchId == batch.BatchId);
             }
+            // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per line.
+            block ??= new OrderLineBlock(CuratedOrderLines.RowGroupLines);
             foreach (var curated in objects)
             {
-                await foreach (var line in CuratedOrderLines.ReadAsync(store, curated.Key, cancellationToken).ConfigureAwait(false))
-                    aggregator.Add(line);
+                await foreach (var filled in CuratedOrderLines.ReadBlocksAsync(store, curated.Key, block, cancellationToken).ConfigureAwait(false))
+                {
+                    for (var i = 0; i < filled.Count; i++)
+                        aggregator.Add(filled, i);
+                }
             }
             var result = aggregator.Result();
             daily.AddRange(result.Daily);

@@ -26,7 +26,20 @@ public sealed record KpiJobResult(
     [property: JsonPropertyName("daily_rows")] int DailyRows,
     [property: JsonPropertyName("category_rows")] int CategoryRows,
     [property: JsonPropertyName("report_key")] string ReportKey,
-    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds);
+    [property: JsonPropertyName("elapsed_ms")] long ElapsedMilliseconds)
+{
+    /// <summary>Where the time went, for the benchmark and for anyone reading a slow run's report.</summary>
+    [JsonPropertyName("phases_ms")]
+    public KpiJobPhases? Phases { get; init; }
+}
+
+/// <summary>Milliseconds per phase of a KPI job run.</summary>
+public sealed record KpiJobPhases(
+    [property: JsonPropertyName("read_orders")] long ReadOrders,
+    [property: JsonPropertyName("join_and_write")] long JoinAndWrite,
+    [property: JsonPropertyName("kpis")] long Kpis,
+    [property: JsonPropertyName("store")] long Store,
+    [property: JsonPropertyName("archive")] long Archive);
 
 /// <summary>Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.</summary>
 public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null);
@@ -68,14 +81,17 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 itemKeys.Add(key);
         }
 
+        var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);
         var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
         var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
         if (steps?.Transformed is { } transformed)
             await transformed(cancellationToken).ConfigureAwait(false);
 
+        var joined = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
         var snapshot = touched.Count == 0 ? KpiSnapshot.Empty : await engine.ComputeAsync(touched, sink, cancellationToken).ConfigureAwait(false);
+        var computed = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Storing KPIs", touched.Count, touched.Count));
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
@@ -84,12 +100,17 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         if (steps?.Stored is { } stored)
             await stored(cancellationToken).ConfigureAwait(false);
 
+        var stored = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Archiving", touched.Count, touched.Count));
         var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var elapsed = stopwatch.ElapsedMilliseconds;
         var result = new KpiJobResult(
             manifest.BatchId, manifest.Version, engine.Name, touched, written.Values.Sum(), itemKeys.Count, archived,
             snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
-            stopwatch.ElapsedMilliseconds);
+            elapsed)
+        {
+            Phases = new KpiJobPhases(readOrders, joined - readOrders, computed - joined, stored - computed, elapsed - stored),
+        };
         await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
         return result;
     }

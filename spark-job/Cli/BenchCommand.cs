@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using KpiPipeline.Lake;
 using KpiPipeline.Samples;
@@ -8,71 +9,279 @@ using Spectre.Console;
 namespace KpiPipeline.SparkJob.Cli;
 
 /// <summary>
-/// <c>bench</c>: generates a lake of N order items, then times <c>kpi-job run</c> on it in a fresh process
-/// (process start included) and prints throughput and peak memory of validation and the KPI job.
+/// <c>bench</c>: generates a lake of N order items (with late orders and several part files per day, as
+/// production exports have), then times <c>kpi-job run</c> on a fresh copy of it in a new process (process start
+/// included), best of <c>--runs</c>, and prints per-phase times, MB/s and peak memory. <c>--compare duckdb</c> times
+/// DuckDB computing the same KPIs from the same CSVs and checks both give equal KPIs.
 /// </summary>
 internal static class BenchCommand
 {
+    /// <summary>Marks a folder bench made, so <c>--dir</c> only ever empties one of its own.</summary>
+    private const string MarkerFile = ".kpi-bench";
+
+    private const string DuckDbToolName = "kpi-duckdb-bench";
+
     public static Command Create()
     {
         var items = new Option<long>("--items") { Description = "Order items to generate.", DefaultValueFactory = _ => 1_000_000 };
         var days = new Option<int>("--days") { Description = "Days (one batch each).", DefaultValueFactory = _ => 1 };
         var parts = new Option<int>("--parts") { Description = "Part files per day and dataset.", DefaultValueFactory = _ => 4 };
-        var folder = new Option<string?>("--dir") { Description = "Where to build the lake (default: a temporary folder, deleted afterwards)." };
+        var late = new Option<double>("--late-fraction")
+        {
+            Description = "Share of orders created shortly before midnight that arrive in the next day's folder (each batch then touches two dates).",
+            DefaultValueFactory = _ => 0.02,
+        };
+        var runs = new Option<int>("--runs") { Description = "Runs on fresh copies of the lake; the best is reported.", DefaultValueFactory = _ => 1 };
+        var folder = new Option<string?>("--dir")
+        {
+            Description = "Where to build the lake and keep it afterwards (default: a temporary folder, deleted afterwards). An existing folder is only reused if bench made it.",
+        };
+        var compare = new Option<string?>("--compare") { Description = "Also time another engine on the same CSVs and check its KPIs equal ours." };
+        compare.AcceptOnlyFromAmong("duckdb", "pandas");
+        var duckDbTool = new Option<string?>("--duckdb-tool")
+        {
+            Description = $"The {DuckDbToolName} executable (default: built under tests/KpiPipeline.DuckDbBench in this repository).",
+        };
         var command = new Command("bench", "Benchmark: generate N order items and time validation + KPI job end to end in a new process.")
         {
-            items, days, parts, folder,
+            items, days, parts, late, runs, folder, compare, duckDbTool,
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(verbose: false, async context =>
         {
-            var lake = parse.GetValue(folder) ?? Path.Combine(Path.GetTempPath(), $"kpi-bench-{Guid.NewGuid():N}");
-            if (Directory.Exists(lake))
-                Directory.Delete(lake, recursive: true);
-            Directory.CreateDirectory(lake);
+            var options = new SampleOptions
+            {
+                Items = parse.GetValue(items),
+                Days = parse.GetValue(days),
+                PartsPerDay = parse.GetValue(parts),
+                LateShare = parse.GetValue(late),
+            };
+            var runCount = parse.GetValue(runs);
+            if (options.Items < 1 || options.Days < 1 || options.PartsPerDay < 1 || runCount < 1)
+                throw new UsageException("--items, --days, --parts and --runs must be at least 1");
+            if (options.LateShare is < 0 or > 1)
+                throw new UsageException("--late-fraction must be between 0 and 1");
+            var comparison = parse.GetValue(compare);
+            string? tool = null;
+            if (comparison == "duckdb")
+                tool = parse.GetValue(duckDbTool) ?? FindDuckDbTool();
+            if (comparison == "pandas")
+                context.Error.MarkupLine(PandasAvailable()
+                    ? "[yellow]pandas is installed, but bench has no pandas implementation of the KPIs: no pandas comparison.[/]"
+                    : "[yellow]pandas is not installed here (`python3 -c \"import pandas\"` fails, and there is no PyPI mirror): no pandas comparison.[/]");
+
+            var explicitFolder = parse.GetValue(folder);
+            var root = explicitFolder ?? Path.Combine(Path.GetTempPath(), $"kpi-bench-{Guid.NewGuid():N}");
+            PrepareFolder(root, explicitFolder is not null);
             try
             {
-                var options = new SampleOptions { Items = parse.GetValue(items), Days = parse.GetValue(days), PartsPerDay = parse.GetValue(parts) };
-                context.Error.MarkupLine(CommonOptions.Invariant($"Generating {options.Items:N0} order items over {options.Days} day(s)…"));
-                var sample = await SampleGenerator.WriteAsync(new LocalObjectStore(lake), options, null, cancellationToken).ConfigureAwait(false);
-                var (elapsed, stats) = await RunChildAsync(lake, cancellationToken).ConfigureAwait(false);
+                var source = Path.Combine(root, "source");
+                context.Error.MarkupLine(CommonOptions.Invariant(
+                    $"Generating {options.Items:N0} order items over {options.Days} day(s), {options.PartsPerDay} part file(s) per day, {options.LateShare:P1} late orders…"));
+                var sample = await SampleGenerator.WriteAsync(new LocalObjectStore(source), options, null, cancellationToken).ConfigureAwait(false);
+                var lake = Path.Combine(root, "lake");
+                var ours = new List<(TimeSpan Elapsed, RunStats Stats)>();
+                for (var run = 1; run <= runCount; run++)
+                {
+                    CopyRaw(source, lake);
+                    context.Error.MarkupLine(CommonOptions.Invariant($"kpi-job run {run}/{runCount} (load average {LoadAverage()})…"));
+                    var (elapsed, stdout) = await RunChildAsync(KpiJob(["run", "--lake", lake, "--format", "none", "--stats"]), cancellationToken).ConfigureAwait(false);
+                    ours.Add((elapsed, JsonSerializer.Deserialize<RunStats>(stdout.Trim()) ?? throw new InvalidDataException("kpi-job run printed no statistics")));
+                }
+                var best = ours.MinBy(r => r.Elapsed);
                 var megabytes = sample.Bytes / 1e6;
-                var table = new Table().RoundedBorder().Title("[bold]kpi-job run (new process)[/]")
+                var table = new Table().RoundedBorder().Title(CommonOptions.Invariant($"[bold]kpi-job run (new process, best of {runCount})[/]"))
                     .AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-                table.AddRow("order items", CommonOptions.Invariant($"{sample.Items:N0}"));
+                table.AddRow("order items", CommonOptions.Invariant($"{sample.Items:N0} over {options.Days} day(s), {options.LateShare:P1} late"));
                 table.AddRow("input CSV", CommonOptions.Invariant($"{megabytes:0.0} MB"));
-                table.AddRow("end to end, process start included", CommonOptions.Invariant($"{elapsed.TotalSeconds:0.00} s ({megabytes / elapsed.TotalSeconds:0} MB/s)"));
-                table.AddRow("validation", CommonOptions.Invariant($"{stats.ValidationSeconds:0.00} s ({megabytes / stats.ValidationSeconds:0} MB/s)"));
-                table.AddRow("KPI job (join, curated, KPIs, archive)", CommonOptions.Invariant($"{stats.TransformSeconds:0.00} s ({megabytes / stats.TransformSeconds:0} MB/s)"));
-                table.AddRow("peak working set", CommonOptions.Invariant($"{stats.PeakWorkingSetBytes / 1e6:0} MB"));
+                table.AddRow("load average (1, 5, 15 min)", LoadAverage());
+                table.AddRow("end to end, process start included", Rate(best.Elapsed.TotalSeconds, megabytes));
+                table.AddRow("  validation", Rate(best.Stats.ValidationSeconds, megabytes));
+                table.AddRow("  KPI job", Rate(best.Stats.TransformSeconds, megabytes));
+                table.AddRow("    read orders and products", Seconds(best.Stats.ReadOrdersSeconds));
+                table.AddRow("    join, write curated Parquet, aggregate", Seconds(best.Stats.JoinAndWriteSeconds));
+                table.AddRow("    KPIs of touched dates (reading other batches)", Seconds(best.Stats.KpisSeconds));
+                table.AddRow("    store KPIs", Seconds(best.Stats.StoreSeconds));
+                table.AddRow("    archive", Seconds(best.Stats.ArchiveSeconds));
+                table.AddRow("peak working set", CommonOptions.Invariant($"{best.Stats.PeakWorkingSetBytes / 1e6:0} MB"));
+                table.AddRow("all runs", string.Join(", ", ours.Select(r => Seconds(r.Elapsed.TotalSeconds))));
+                if (tool is not null)
+                    await CompareDuckDbAsync(context, tool, source, lake, runCount, best.Elapsed, table, cancellationToken).ConfigureAwait(false);
                 context.Out.Write(table);
                 return ExitCodes.Success;
             }
             finally
             {
-                if (parse.GetValue(folder) is null)
-                    Directory.Delete(lake, recursive: true);
+                if (explicitFolder is null)
+                    Directory.Delete(root, recursive: true);
             }
         }));
         return command;
     }
 
-    private static async Task<(TimeSpan Elapsed, RunStats Stats)> RunChildAsync(string lake, CancellationToken cancellationToken)
+    /// <summary>Times DuckDB on the same raw CSVs and fails (a data error) when its KPIs differ from the ones kpi-job stored.</summary>
+    private static async Task CompareDuckDbAsync(CommandContext context, string tool, string source, string lake, int runCount, TimeSpan ours,
+        Table table, CancellationToken cancellationToken)
+    {
+        var theirsFile = Path.Combine(Path.GetDirectoryName(lake)!, "duckdb-kpis.json");
+        var runs = new List<(TimeSpan Elapsed, long Peak)>();
+        for (var run = 1; run <= runCount; run++)
+        {
+            context.Error.MarkupLine(CommonOptions.Invariant($"DuckDB run {run}/{runCount} (load average {LoadAverage()})…"));
+            var (elapsed, stdout) = await RunChildAsync(Tool(tool, [source, theirsFile]), cancellationToken).ConfigureAwait(false);
+            using var figures = JsonDocument.Parse(stdout.Trim());
+            runs.Add((elapsed, figures.RootElement.GetProperty("peak_working_set_bytes").GetInt64()));
+        }
+        var (_, oursJson) = await RunChildAsync(KpiJob(["kpis", "--lake", lake, "--format", "json"]), cancellationToken).ConfigureAwait(false);
+        var difference = KpiJsonDifference(oursJson, await File.ReadAllTextAsync(theirsFile, cancellationToken).ConfigureAwait(false));
+        if (difference is not null)
+            throw new InvalidDataException($"DuckDB's KPIs differ from kpi-job's: {difference}");
+        var best = runs.MinBy(r => r.Elapsed);
+        table.AddRow("DuckDB (read_csv + the KPI SQL), process start included", Rate(best.Elapsed.TotalSeconds, 0));
+        table.AddRow("DuckDB peak working set", CommonOptions.Invariant($"{best.Peak / 1e6:0} MB"));
+        table.AddRow("DuckDB all runs", string.Join(", ", runs.Select(r => Seconds(r.Elapsed.TotalSeconds))));
+        table.AddRow("[bold]speed vs DuckDB[/] (DuckDB's time / ours)", CommonOptions.Invariant($"[bold]{best.Elapsed / ours:0.00}×[/] (KPIs equal)"));
+    }
+
+    /// <summary>The first difference between two KPI JSON documents (rows compared regardless of order, numbers by value); null when equal.</summary>
+    internal static string? KpiJsonDifference(string ours, string theirs)
+    {
+        using var left = JsonDocument.Parse(ours);
+        using var right = JsonDocument.Parse(theirs);
+        foreach (var grain in new[] { "daily", "category" })
+        {
+            var a = Rows(left.RootElement.GetProperty(grain));
+            var b = Rows(right.RootElement.GetProperty(grain));
+            if (a.Count != b.Count)
+                return CommonOptions.Invariant($"{grain}: {a.Count} rows vs {b.Count}");
+            for (var i = 0; i < a.Count; i++)
+            {
+                if (a[i] != b[i])
+                    return $"{grain}: {a[i]} vs {b[i]}";
+            }
+        }
+        return null;
+
+        static List<string> Rows(JsonElement array) => array.EnumerateArray()
+            .Select(row => string.Join(", ", row.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => p.Name + "=" + (p.Value.ValueKind == JsonValueKind.Number
+                ? p.Value.GetDecimal().ToString("G29", CultureInfo.InvariantCulture)
+                : p.Value.ToString()))))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Creates the bench folder; an existing one is emptied only when bench made it, anything else is refused untouched.</summary>
+    internal static void PrepareFolder(string root, bool explicitFolder)
+    {
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            if (!File.Exists(Path.Combine(root, MarkerFile)))
+            {
+                throw new UsageException(explicitFolder
+                    ? $"--dir {root} already exists and was not made by bench (no {MarkerFile} in it): choose a new or empty folder"
+                    : $"{root} already exists");
+            }
+            Directory.Delete(root, recursive: true);
+        }
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, MarkerFile), "made by kpi-job bench; bench empties this folder when run with --dir on it again\n");
+    }
+
+    /// <summary>A fresh lake holding only the generated raw files (a run moves them on, so each run gets a copy).</summary>
+    private static void CopyRaw(string source, string lake)
+    {
+        if (Directory.Exists(lake))
+            Directory.Delete(lake, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(source, "raw"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(lake, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static ProcessStartInfo KpiJob(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
             start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-        foreach (var argument in new[] { "run", "--lake", lake, "--format", "none", "--stats" })
+        foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        return start;
+    }
+
+    private static ProcessStartInfo Tool(string path, IEnumerable<string> arguments)
+    {
+        var dll = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(dll ? "dotnet" : path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (dll)
+            start.ArgumentList.Add(path);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return start;
+    }
+
+    private static async Task<(TimeSpan Elapsed, string Stdout)> RunChildAsync(ProcessStartInfo start, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start kpi-job");
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         var stdout = child.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = child.StandardError.ReadToEndAsync(cancellationToken);
         await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         stopwatch.Stop();
         if (child.ExitCode != 0)
-            throw new InvalidOperationException($"kpi-job run exited with {child.ExitCode}: {(await stderr.ConfigureAwait(false)).Trim()}");
-        var stats = JsonSerializer.Deserialize<RunStats>((await stdout.ConfigureAwait(false)).Trim())
-            ?? throw new InvalidDataException("kpi-job run printed no statistics");
-        return (stopwatch.Elapsed, stats);
+            throw new InvalidOperationException($"{Path.GetFileName(start.FileName)} {string.Join(' ', start.ArgumentList)} exited with {child.ExitCode}: {(await stderr.ConfigureAwait(false)).Trim()}");
+        return (stopwatch.Elapsed, await stdout.ConfigureAwait(false));
     }
+
+    /// <summary>The DuckDB tool built in this repository (found by walking up from kpi-job to KpiPipeline.slnx).</summary>
+    private static string FindDuckDbTool()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (!File.Exists(Path.Combine(folder.FullName, "KpiPipeline.slnx")))
+                continue;
+            foreach (var configuration in new[] { "Release", "Debug" })
+            {
+                var candidate = Path.Combine(folder.FullName, "tests", "KpiPipeline.DuckDbBench", "bin", configuration, "net10.0", DuckDbToolName);
+                if (File.Exists(candidate))
+                    return candidate;
+            }
+            break;
+        }
+        throw new UsageException($"--compare duckdb needs {DuckDbToolName}: build it with `dotnet build -c Release tests/KpiPipeline.DuckDbBench` or pass --duckdb-tool");
+    }
+
+    private static bool PandasAvailable()
+    {
+        try
+        {
+            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import pandas"]) { RedirectStandardError = true, RedirectStandardOutput = true });
+            if (python is null)
+                return false;
+            python.WaitForExit();
+            return python.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no python3 at all
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string Seconds(double seconds) => seconds.ToString("0.00 's'", CultureInfo.InvariantCulture);
+
+    private static string Rate(double seconds, double megabytes) => megabytes > 0
+        ? CommonOptions.Invariant($"{seconds:0.00} s ({megabytes / seconds:0} MB/s)")
+        : Seconds(seconds);
 }

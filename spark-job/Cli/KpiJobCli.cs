@@ -10,6 +10,7 @@ internal static class KpiJobCli
     {
         var root = new RootCommand("kpi-job: the e-commerce KPI pipeline's KPI job and local runner.")
         {
+            InitCommand.Create(),
             RunCommand.Create(),
             BatchesCommand.Create(),
             RerunCommand.Create(),

@@ -58,8 +58,16 @@ internal static class RunCommand
             await WriteResultsAsync(context, target, results, output!, stopwatch, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(stats))
             {
+                var phases = results.Select(r => r.Transformation?.Phases).OfType<KpiJobPhases>().ToList();
                 var figures = new RunStats(results.Count, results.Sum(r => r.ValidationElapsed.TotalSeconds), results.Sum(r => r.TransformationElapsed.TotalSeconds),
-                    Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0);
+                    Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 : 0)
+                {
+                    ReadOrdersSeconds = phases.Sum(p => p.ReadOrders) / 1000.0,
+                    JoinAndWriteSeconds = phases.Sum(p => p.JoinAndWrite) / 1000.0,
+                    KpisSeconds = phases.Sum(p => p.Kpis) / 1000.0,
+                    StoreSeconds = phases.Sum(p => p.Store) / 1000.0,
+                    ArchiveSeconds = phases.Sum(p => p.Archive) / 1000.0,
+                };
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
             }
             return ExitCodeOf(results);

@@ -22,6 +22,13 @@ public sealed record SampleOptions
 
     /// <summary>Share of orders returned.</summary>
     public double ReturnShare { get; init; } = 0.08;
+
+    /// <summary>
+    /// Share of orders created in the last hour before midnight that arrive in the next day's folder, so a batch
+    /// touches its own date and the one before (as exports cut at midnight in production do). Zero keeps every
+    /// order in its own day's folder and the files of a seed unchanged.
+    /// </summary>
+    public double LateShare { get; init; }
 }
 
 public sealed record SampleSummary(long Items, long Orders, int Products, long Bytes);
@@ -48,6 +55,8 @@ public static class SampleGenerator
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Days, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PartsPerDay, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Products, 1);
+        if (options.LateShare is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.LateShare, "LateShare is a share between 0 and 1.");
         var random = new Random(options.Seed);
         var bytes = 0L;
         var prices = new decimal[options.Products + 1];
@@ -90,7 +99,11 @@ public static class SampleGenerator
                     var count = (int)Math.Min(target - produced, 1 + random.Next(4));
                     var returned = random.NextDouble() < options.ReturnShare;
                     var status = returned ? "Returned" : Statuses[random.Next(Statuses.Length)];
-                    var created = date.ToDateTime(new TimeOnly(2, 0)).AddSeconds(random.Next(22 * 3600 - 1));
+                    // The late draw is only made when asked for, so samples without late orders stay byte-identical.
+                    var late = options.LateShare > 0 && random.NextDouble() < options.LateShare;
+                    var created = late
+                        ? date.ToDateTime(new TimeOnly(23, 0)).AddDays(-1).AddSeconds(random.Next(3600))
+                        : date.ToDateTime(new TimeOnly(2, 0)).AddSeconds(random.Next(22 * 3600 - 1));
                     var createdText = Timestamp(created, random.Next(10));
                     var returnedAt = returned ? Timestamp(created.AddDays(2 + random.Next(10)), 0) : "";
                     orders.Fields(Text(orderId), Text(1 + random.NextInt64(users)), status, createdText, returnedAt, Text(count));

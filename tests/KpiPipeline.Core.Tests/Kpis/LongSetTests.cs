@@ -1,0 +1,47 @@
+using KpiPipeline.Kpis;
+
+namespace KpiPipeline.Core.Tests.Kpis;
+
+public sealed class LongSetTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Add_ValuesWithRepeatsAcrossGrowth_BehavesLikeHashSet(int seed)
+    {
+        var random = new Random(seed);
+        var set = new LongSet();
+        var reference = new HashSet<long>();
+
+        for (var i = 0; i < 50_000; i++)
+        {
+            // Sequential-ish ids, huge ids and zero, with many repeats.
+            var value = random.Next(4) switch
+            {
+                0 => 0,
+                1 => random.NextInt64(999_999_999_999_999_999),
+                _ => random.Next(30_000),
+            };
+            Assert.Equal(reference.Add(value), set.Add(value));
+        }
+
+        Assert.Equal(reference.Count, set.Count);
+        for (var probe = 0; probe < 40_000; probe++)
+            Assert.Equal(reference.Contains(probe), set.Contains(probe));
+    }
+
+    [Fact]
+    public void CountIn_OverlappingSets_CountsCommonValues()
+    {
+        var left = new LongSet();
+        var right = new LongSet();
+        for (var i = 0; i < 1000; i++)
+            left.Add(i * 3L);
+        for (var i = 0; i < 1000; i++)
+            right.Add(i * 5L);
+        var expected = Enumerable.Range(0, 1000).Select(i => i * 3L).Intersect(Enumerable.Range(0, 1000).Select(i => i * 5L)).Count();
+
+        Assert.Equal(expected, left.CountIn(right));
+    }
+}
