@@ -13,10 +13,12 @@ namespace KpiPipeline.Stores;
 public sealed class SqliteKpiStore : IKpiStore
 {
     private readonly SqliteConnection _connection;
+    private readonly bool _readOnly;
 
-    private SqliteKpiStore(string path)
+    private SqliteKpiStore(string path, bool readOnly = false)
     {
         Location = path;
+        _readOnly = readOnly;
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
     }
 
@@ -66,12 +68,23 @@ public sealed class SqliteKpiStore : IKpiStore
             """, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The store of a lake folder for reading only (the dashboard): creates no file — not the database when it is
+    /// missing (no KPIs yet), nor a WAL or shared-memory file beside it. Each read opens its own connection: with
+    /// <c>immutable=1</c> when no writer has the database open (no <c>-wal</c> file), since SQLite would otherwise
+    /// create <c>-wal</c> and <c>-shm</c> files even for a read-only connection; read-only and sharing the
+    /// writer's WAL when one exists, so a running job's committed rows are seen.
+    /// </summary>
+    public static SqliteKpiStore OpenReadOnly(string path) => new(path, readOnly: true);
+
     /// <summary>The store of a local lake folder.</summary>
     public static Task<SqliteKpiStore> OpenInLakeAsync(string lakeFolder, CancellationToken cancellationToken) =>
         OpenAsync(Path.Combine(lakeFolder, LakeLayout.KpiDatabaseKey), cancellationToken);
 
     public async Task WriteAsync(KpiSnapshot snapshot, KpiLineage lineage, CancellationToken cancellationToken)
     {
+        if (_readOnly)
+            throw new InvalidOperationException($"{Location} was opened read-only.");
         try
         {
             await WriteRowsAsync(snapshot, lineage, cancellationToken).ConfigureAwait(false);
@@ -86,7 +99,15 @@ public sealed class SqliteKpiStore : IKpiStore
     {
         try
         {
-            return await ReadRowsAsync(from, to, cancellationToken).ConfigureAwait(false);
+            if (!_readOnly)
+                return await ReadRowsAsync(_connection, from, to, cancellationToken).ConfigureAwait(false);
+            if (!File.Exists(Location))
+                return KpiSnapshot.Empty;
+            var inUse = File.Exists(Location + "-wal");
+            var uri = new Uri(Path.GetFullPath(Location)).AbsoluteUri + (inUse ? "?mode=ro" : "?mode=ro&immutable=1");
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = uri, Pooling = false }.ToString());
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await ReadRowsAsync(connection, from, to, cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException e)
         {
@@ -152,10 +173,10 @@ public sealed class SqliteKpiStore : IKpiStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<KpiSnapshot> ReadRowsAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    private static async Task<KpiSnapshot> ReadRowsAsync(SqliteConnection connection, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
         var daily = new List<DailyKpi>();
-        await using (var command = Range("SELECT date_key, total_orders, total_revenue, total_items_sold, return_rate, unique_customers FROM DailyKPIs", from, to, "date_key"))
+        await using (var command = Range(connection, "SELECT date_key, total_orders, total_revenue, total_items_sold, return_rate, unique_customers FROM DailyKPIs", from, to, "date_key"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -165,7 +186,7 @@ public sealed class SqliteKpiStore : IKpiStore
             }
         }
         var categories = new List<CategoryKpi>();
-        await using (var command = Range("SELECT category, date_key, daily_revenue, avg_order_value, avg_return_rate FROM CategoryKPIs", from, to, "date_key, category"))
+        await using (var command = Range(connection, "SELECT category, date_key, daily_revenue, avg_order_value, avg_return_rate FROM CategoryKPIs", from, to, "date_key, category"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -182,9 +203,9 @@ public sealed class SqliteKpiStore : IKpiStore
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private SqliteCommand Range(string select, DateOnly? from, DateOnly? to, string orderBy)
+    private static SqliteCommand Range(SqliteConnection connection, string select, DateOnly? from, DateOnly? to, string orderBy)
     {
-        var command = _connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.CommandText = $"{select} WHERE ($from IS NULL OR date_key >= $from) AND ($to IS NULL OR date_key <= $to) ORDER BY {orderBy}";
         command.Parameters.AddWithValue("$from", from is { } f ? LakeLayout.FormatDate(f) : DBNull.Value);
         command.Parameters.AddWithValue("$to", to is { } t ? LakeLayout.FormatDate(t) : DBNull.Value);

@@ -85,8 +85,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var sink = engine.CreateSink(manifest.BatchId);
         var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
         var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
-        if (steps?.Transformed is { } transformedStep)
-            await transformedStep(cancellationToken).ConfigureAwait(false);
+        if (steps?.Transformed is { } transformed)
+            await transformed(cancellationToken).ConfigureAwait(false);
 
         var joined = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Computing KPIs", 0, touched.Count));
@@ -97,8 +97,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
         // Only now: until the KPIs are stored, a run stopped in between finds the dates it dropped in the old index.
         await store.PutAsync(LakeLayout.CuratedBatchIndexKey(manifest.BatchDate), JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
-        if (steps?.Stored is { } storedStep)
-            await storedStep(cancellationToken).ConfigureAwait(false);
+        if (steps?.Stored is { } onStored)
+            await onStored(cancellationToken).ConfigureAwait(false);
 
         var stored = stopwatch.ElapsedMilliseconds;
         progress?.Report(new JobProgress("Archiving", touched.Count, touched.Count));

@@ -20,6 +20,7 @@ internal static class KpiJobCli
             GenerateCommand.Create(),
             BenchCommand.Create(),
             SparkCheckCommand.Create(),
+            ServeCommand.Create(),
         };
         if (UnknownCommand(root, args) is { } unknown)
         {

@@ -73,6 +73,27 @@ internal sealed class LakeTarget : IAsyncDisposable
     }
 
     /// <summary>
+    /// The same places for reading only (<c>serve</c>): a lake folder must exist, and neither it nor its KPI
+    /// database is created or written (<see cref="SqliteKpiStore.OpenReadOnly"/>).
+    /// </summary>
+    public static LakeTarget OpenReadOnly(string? lake, string? bucket, TimeProvider clock, ILoggerFactory? loggers = null)
+    {
+        if ((lake is null) == (bucket is null))
+            throw new UsageException("give exactly one of --lake <folder> or --bucket <name>");
+        if (bucket is not null)
+        {
+            var s3 = new S3ObjectStore(AwsClients.CreateS3(), bucket);
+            var dynamo = new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), KpiTableNames.FromEnvironment(), clock);
+            return new LakeTarget(s3, dynamo, $"s3://{bucket}", null, bucket);
+        }
+        var folder = Path.GetFullPath(lake!);
+        if (!Directory.Exists(folder))
+            throw new UsageException($"lake folder '{lake}' does not exist");
+        var store = new LocalObjectStore(folder, (loggers ?? NullLoggerFactory.Instance).CreateLogger<LocalObjectStore>());
+        return new LakeTarget(store, SqliteKpiStore.OpenReadOnly(Path.Combine(folder, LakeLayout.KpiDatabaseKey)), folder, folder, null);
+    }
+
+    /// <summary>
     /// The batch tracker: a table of a local lake's <c>kpis.db</c>. For a bucket, the Lambda's DynamoDB table when it
     /// exists (so local runs and the deployed pipeline share one batch state), else a SQLite file in the local
     /// state folder.
