@@ -12,9 +12,9 @@ public sealed class ArgumentErrorTests
     [InlineData("kpi-job: --to 2024-03-01 is before --from 2024-03-02", "recompute", "--lake", ".", "--from", "2024-03-02", "--to", "2024-03-01")]
     [InlineData("kpi-job: --engine spark needs --spark-remote sc://host:15002/;token=…", "run", "--lake", ".", "--engine", "spark")]
     [InlineData("kpi-job: Unrecognized command or argument '--frobnicate'. (see kpi-job --help)", "run", "--frobnicate")]
-    [InlineData("kpi-job: 'rn' is not a command; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check (see kpi-job --help)", "rn")]
-    [InlineData("kpi-job: 'lake' is not a command; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check (see kpi-job --help)", "lake", "run")]
-    [InlineData("kpi-job: no command given; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check (see kpi-job --help)")]
+    [InlineData("kpi-job: 'rn' is not a command; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check, serve (see kpi-job --help)", "rn")]
+    [InlineData("kpi-job: 'lake' is not a command; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check, serve (see kpi-job --help)", "lake", "run")]
+    [InlineData("kpi-job: no command given; the commands are init, run, batches, rerun, transform, recompute, kpis, generate, bench, spark-check, serve (see kpi-job --help)")]
     public async Task Command_BadArguments_OneLineErrorAndExitCode2(string expected, params string[] arguments)
     {
         var result = await KpiJobProcess.RunAsync(arguments);
