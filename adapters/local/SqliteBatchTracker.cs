@@ -53,12 +53,21 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             await tracker._connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = tracker._connection.CreateCommand();
-            command.CommandText = $"""
-                PRAGMA journal_mode = WAL;
-                PRAGMA busy_timeout = 10000;
-                CREATE TABLE IF NOT EXISTS {TableName} (batch_id TEXT NOT NULL PRIMARY KEY, item TEXT NOT NULL);
-                """;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // One statement per command, so that each one's failure (busy, read-only) is reported.
+            foreach (var statement in new[]
+            {
+                "PRAGMA busy_timeout = 10000",
+                "PRAGMA journal_mode = WAL",
+                $"CREATE TABLE IF NOT EXISTS {TableName} (batch_id TEXT NOT NULL PRIMARY KEY, item TEXT NOT NULL)",
+            })
+            {
+                command.CommandText = statement;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            // SQLite opens a file it may not write read-only, and then skips the CREATE without an error.
+            command.CommandText = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{TableName}'";
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+                throw new SqliteException($"{TableName} cannot be created", SQLitePCL.raw.SQLITE_READONLY);
         }
         catch (SqliteException e)
         {
