@@ -43,12 +43,23 @@ internal sealed class CommandContext(bool verbose) : IAsyncDisposable
         return console;
     }
 
-    public IKpiEngine CreateEngine(string engine, string? sparkRemote, IObjectStore store) => engine switch
+    /// <summary>
+    /// Rejects bad engine arguments before anything is opened, so a wrong command line never creates a lock, a
+    /// database or a tracker file in the lake.
+    /// </summary>
+    public static void CheckEngineArguments(string engine, string? sparkRemote)
     {
-        "inprocess" => new InProcessKpiEngine(store),
-        "spark" => CreateSparkEngine(sparkRemote, store),
-        _ => throw new UsageException($"unknown engine '{engine}' (use inprocess or spark)"),
-    };
+        if (engine is not ("inprocess" or "spark"))
+            throw new UsageException($"unknown engine '{engine}' (use inprocess or spark)");
+        if (engine == "spark")
+            ParseSparkRemote(sparkRemote);
+    }
+
+    public IKpiEngine CreateEngine(string engine, string? sparkRemote, IObjectStore store)
+    {
+        CheckEngineArguments(engine, sparkRemote);
+        return engine == "spark" ? CreateSparkEngine(sparkRemote, store) : new InProcessKpiEngine(store);
+    }
 
     private SparkKpiEngine CreateSparkEngine(string? sparkRemote, IObjectStore store)
     {
@@ -64,20 +75,24 @@ internal sealed class CommandContext(bool verbose) : IAsyncDisposable
         }
     }
 
-    /// <summary>A client for <c>--spark-remote</c>, released (with its server session) when the command ends.</summary>
-    public SparkConnectClient CreateSparkClient(string? sparkRemote)
+    private static SparkConnectionString ParseSparkRemote(string? sparkRemote)
     {
         if (sparkRemote is null)
             throw new UsageException("--engine spark needs --spark-remote sc://host:15002/;token=…");
-        SparkConnectionString connection;
         try
         {
-            connection = SparkConnectionString.Parse(sparkRemote);
+            return SparkConnectionString.Parse(sparkRemote);
         }
         catch (FormatException e)
         {
             throw new UsageException(e.Message);
         }
+    }
+
+    /// <summary>A client for <c>--spark-remote</c>, released (with its server session) when the command ends.</summary>
+    public SparkConnectClient CreateSparkClient(string? sparkRemote)
+    {
+        var connection = ParseSparkRemote(sparkRemote);
         var client = new SparkConnectClient(connection, new SparkConnectClientOptions { Logger = Logging.CreateLogger<SparkConnectClient>() });
         _owned.Add(client);
         return client;

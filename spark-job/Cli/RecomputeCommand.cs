@@ -31,6 +31,7 @@ internal static class RecomputeCommand
             var last = parse.GetValue(to)!.Value;
             if (last < first)
                 throw new UsageException($"--to {LakeLayout.FormatDate(last)} is before --from {LakeLayout.FormatDate(first)}");
+            CommandContext.CheckEngineArguments(parse.GetValue(engine)!, parse.GetValue(sparkRemote));
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken, loggers: context.Logging).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             var snapshot = await Recomputation.RunAsync(target.Store, target.Kpis, kpiEngine, first, last, context.Clock, cancellationToken).ConfigureAwait(false);

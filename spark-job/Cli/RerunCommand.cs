@@ -25,6 +25,7 @@ internal static class RerunCommand
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
+            CommandContext.CheckEngineArguments(parse.GetValue(engine)!, parse.GetValue(sparkRemote));
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken, loggers: context.Logging).ConfigureAwait(false);
             await using var run = await LocalRun.BeginAsync(context, target, parse.GetValue(wait), cancellationToken).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);

@@ -35,6 +35,7 @@ internal static class RunCommand
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
             var started = context.Clock.GetUtcNow();
+            CommandContext.CheckEngineArguments(parse.GetValue(engine)!, parse.GetValue(sparkRemote));
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken,
                 createLake: parse.GetValue(upload) is not null, loggers: context.Logging).ConfigureAwait(false);
             if (parse.GetValue(upload) is { } folder)

@@ -20,6 +20,7 @@ internal static class TransformCommand
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
+            CommandContext.CheckEngineArguments(parse.GetValue(engine)!, parse.GetValue(sparkRemote));
             await using var target = await LakeTarget.OpenAsync(parse.GetValue(lake), parse.GetValue(bucket), context.Clock, cancellationToken, loggers: context.Logging).ConfigureAwait(false);
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             var result = await context.CreateJob(target, kpiEngine).RunAsync(parse.GetValue(manifest)!, null, cancellationToken).ConfigureAwait(false);

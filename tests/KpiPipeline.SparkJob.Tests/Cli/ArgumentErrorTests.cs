@@ -34,6 +34,28 @@ public sealed class ArgumentErrorTests
         Assert.Equal(2, result.ExitCode);
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("recompute", "--from", "2024-03-01", "--to", "2024-03-02")]
+    [InlineData("transform", "--manifest", "batches/2024-03-01/v0001.json")]
+    public async Task Command_BadEngineArguments_CreatesNothingInTheLake(params string[] command)
+    {
+        var lake = Directory.CreateTempSubdirectory("kpi-cli-");
+        try
+        {
+            var result = await KpiJobProcess.RunAsync([.. command, "--lake", lake.FullName, "--engine", "spark"]);
+
+            Assert.Equal("kpi-job: --engine spark needs --spark-remote sc://host:15002/;token=…", result.StandardError.Trim());
+            Assert.Equal(2, result.ExitCode);
+            // No lock, KPI database or tracker: the arguments are checked before the lake is opened.
+            Assert.Empty(lake.EnumerateFileSystemInfos());
+        }
+        finally
+        {
+            lake.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Transform_MissingManifest_OneLineErrorAndExitCode2()
     {
