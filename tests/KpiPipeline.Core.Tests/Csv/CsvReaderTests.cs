@@ -1,6 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using KpiPipeline.Csv;
 
 namespace KpiPipeline.Core.Tests.Csv;
@@ -200,8 +201,8 @@ public sealed class CsvReaderTests
     /// Any records, written the RFC 4180 way with LF or CRLF, read back the same with their line numbers,
     /// whatever the buffer size and however the stream splits its reads.
     /// </summary>
-    [Fact]
-    public void ReadAsync_AnyRecordsAnyChunking_RoundTrip()
+    [Property(MaxTest = 1000)]
+    public Property ReadAsync_AnyRecordsAnyChunking_RoundTrip()
     {
         var field = Gen.Elements("", "a", "é", "\"", ",", "\n", "\r\n", "x y", "1.50", "\"\"", "着物", " ", "\r")
             .ArrayOf().Select(parts => string.Concat(parts));
@@ -213,7 +214,7 @@ public sealed class CsvReaderTests
             from crlf in Gen.Elements(true, false)
             select (records, chunk, bufferBytes, crlf);
 
-        Prop.ForAll(input.ToArbitrary(), t =>
+        return Prop.ForAll(input.ToArbitrary(), t =>
         {
             var (records, chunk, bufferBytes, crlf) = t;
             var (bytes, lines) = Write(records, crlf ? "\r\n" : "\n");
@@ -222,15 +223,15 @@ public sealed class CsvReaderTests
             return read.Select(r => r.Fields).SequenceEqual(records, ArrayComparer.Instance)
                 && read.Select(r => r.Line).SequenceEqual(lines)
                 && sut.BytesConsumed == bytes.Length;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+        });
     }
 
     /// <summary>
     /// Any bytes at all, with small limits: reading never throws, consumes the whole input, and the records
     /// partition its physical lines (each starts where the last ended), so every line is accounted for.
     /// </summary>
-    [Fact]
-    public void ReadAsync_AnyBytes_NeverThrowsAndRecordsCoverEveryLineOnce()
+    [Property(MaxTest = 1000)]
+    public Property ReadAsync_AnyBytes_NeverThrowsAndRecordsCoverEveryLineOnce()
     {
         var input =
             from bytes in Gen.Elements((byte)'"', (byte)',', (byte)'\n', (byte)'\r', (byte)'a', (byte)' ', (byte)0xC3, (byte)0xA9).ArrayOf()
@@ -239,7 +240,7 @@ public sealed class CsvReaderTests
             from maxRecord in Gen.Choose(8, 200)
             select (bytes, chunk, bufferBytes, maxRecord);
 
-        Prop.ForAll(input.ToArbitrary(), t =>
+        return Prop.ForAll(input.ToArbitrary(), t =>
         {
             var (bytes, chunk, bufferBytes, maxRecord) = t;
             using var sut = new CsvReader(new TrickleStream(bytes, chunk), new CsvReaderOptions { BufferBytes = bufferBytes, MaxRecordBytes = maxRecord });
@@ -253,7 +254,7 @@ public sealed class CsvReaderTests
                 next += record.Span;
             }
             return next - 1 == lines && sut.BytesConsumed == bytes.Length;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+        });
     }
 
     private static CsvReader CreateSut(string text, CsvReaderOptions? options = null) => CreateSut(Encoding.UTF8.GetBytes(text), options);

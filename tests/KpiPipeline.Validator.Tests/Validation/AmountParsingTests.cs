@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using KpiPipeline.Contracts;
 
 namespace KpiPipeline.Validator.Tests.Validation;
@@ -38,8 +39,8 @@ public sealed class AmountParsingTests
         Assert.Equal(decimal.Parse(value, CultureInfo.InvariantCulture), parsed);
     }
 
-    [Fact]
-    public void ParseAmount_AnyPlainNumber_AgreesWithExactArithmetic()
+    [Property(MaxTest = 3000)]
+    public Property ParseAmount_AnyPlainNumber_AgreesWithExactArithmetic()
     {
         var number =
             from sign in Gen.Elements("", "-", "+")
@@ -48,18 +49,18 @@ public sealed class AmountParsingTests
             from fraction in Gen.Elements("0", "5", "9", "3").ArrayOf().Select(d => string.Concat(d))
             select sign + whole + (dot ? "." + fraction : "");
 
-        Prop.ForAll(number.ToArbitrary(), text =>
+        return Prop.ForAll(number.ToArbitrary(), text =>
         {
             var status = Values.ParseAmount(Encoding.UTF8.GetBytes(text), out var value, out var negative);
             var expected = Reference(text, out var exact);
             return status == expected
                 && negative == text.StartsWith('-')
                 && (status != AmountStatus.Valid || value == exact);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+        });
     }
 
-    [Fact]
-    public void ParseAmount_EveryValidAmount_ParsesTheSameWithTryParseDecimalWhenItCan()
+    [Property(MaxTest = 2000)]
+    public Property ParseAmount_EveryValidAmount_ParsesTheSameWithTryParseDecimalWhenItCan()
     {
         // The fast path builds the decimal itself; where TryParseDecimal also reads the text, value and scale agree.
         var number =
@@ -68,14 +69,14 @@ public sealed class AmountParsingTests
             where whole.Length + fraction.Length > 0
             select whole + (fraction.Length > 0 ? "." + fraction : "");
 
-        Prop.ForAll(number.ToArbitrary(), text =>
+        return Prop.ForAll(number.ToArbitrary(), text =>
         {
             var bytes = Encoding.UTF8.GetBytes(text);
             var status = Values.ParseAmount(bytes, out var amount, out _);
             return status == AmountStatus.Valid
                 && Values.TryParseDecimal(bytes, out var plain)
                 && amount == plain && amount.Scale == plain.Scale;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+        });
     }
 
     /// <summary>The bounds by exact arithmetic: |x| &lt; 10^12 and x·10^6 a whole number.</summary>

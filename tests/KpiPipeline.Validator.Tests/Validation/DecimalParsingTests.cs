@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using KpiPipeline.Contracts;
 
 namespace KpiPipeline.Validator.Tests.Validation;
@@ -31,8 +32,8 @@ public sealed class DecimalParsingTests
         Assert.Equal(decimal.Parse(value, CultureInfo.InvariantCulture), parsed);
     }
 
-    [Fact]
-    public void TryParseDecimal_AnyPlainNumber_AgreesWithDecimalTryParseOnValueAndScale()
+    [Property(MaxTest = 2000)]
+    public Property TryParseDecimal_AnyPlainNumber_AgreesWithDecimalTryParseOnValueAndScale()
     {
         var number =
             from sign in Gen.Elements("", "-", "+")
@@ -41,7 +42,7 @@ public sealed class DecimalParsingTests
             from fraction in Gen.Elements("0", "5", "9", "3").ArrayOf().Select(d => string.Concat(d))
             select sign + whole + (dot ? "." + fraction : "");
 
-        Prop.ForAll(number.ToArbitrary(), text =>
+        return Prop.ForAll(number.ToArbitrary(), text =>
         {
             var ours = Values.TryParseDecimal(Encoding.UTF8.GetBytes(text), out var value);
             var digits = text.Count(char.IsAsciiDigit);
@@ -49,6 +50,6 @@ public sealed class DecimalParsingTests
                 && decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var expected)
                 && value == expected && value.Scale == expected.Scale;
             return ours == (digits is > 0 and <= 28) && (!ours || theirs);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+        });
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using KpiPipeline.Validation;
 
 namespace KpiPipeline.Validator.Tests.Validation;
@@ -44,15 +45,15 @@ public sealed class KeyTableTests
     }
 
     /// <summary>Against a Dictionary as the model: any interleaving of adds, marks and rollbacks agrees.</summary>
-    [Fact]
-    public void TryAddContainsRollback_AnySequence_BehavesLikeADictionaryWithUndo()
+    [Property(MaxTest = 500)]
+    public Property TryAddContainsRollback_AnySequence_BehavesLikeADictionaryWithUndo()
     {
         var key = Gen.OneOf(Gen.Choose(0, 3000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Gen.Elements("a", "b", "07", "x-1", "", "99999999999999999999"));
         var operation = Gen.OneOf(
             key.Select(k => (Kind: 0, Key: k)),
             key.Select(k => (Kind: 1, Key: k)),
             Gen.Constant((Kind: 2, Key: "")));
-        Prop.ForAll(operation.ListOf().ToArbitrary(), operations =>
+        return Prop.ForAll(operation.ListOf().ToArbitrary(), operations =>
         {
             var sut = CreateSut();
             var model = new Dictionary<string, int>();
@@ -89,7 +90,7 @@ public sealed class KeyTableTests
                 }
             }
             return sut.Count == model.Count && model.Keys.All(k => sut.Contains(Bytes(k)));
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
+        });
     }
 
     [Fact]
