@@ -9,10 +9,6 @@ namespace KpiPipeline.Lambda;
 /// </summary>
 internal static class InvokeCommand
 {
-    public const int Success = 0;
-    public const int FunctionFailed = 1;
-    public const int BadArguments = 2;
-
     private static readonly string Usage = $"usage: invoke --function {string.Join('|', FunctionCatalog.Names)} --event <file.json>";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -20,7 +16,7 @@ internal static class InvokeCommand
         if (!TryParse(args, out var function, out var eventPath, out var error))
         {
             await stderr.WriteLineAsync($"error: {error}").ConfigureAwait(false);
-            return BadArguments;
+            return ExitCodes.Rejected;
         }
         byte[] eventBody;
         try
@@ -30,7 +26,7 @@ internal static class InvokeCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await stderr.WriteLineAsync($"error: cannot read event file '{eventPath}': {e.Message}").ConfigureAwait(false);
-            return BadArguments;
+            return ExitCodes.Rejected;
         }
 
         var timeProvider = TimeProvider.System;
@@ -49,12 +45,12 @@ internal static class InvokeCommand
         if (runtimeApi.Response is { } response)
         {
             await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(response)).ConfigureAwait(false);
-            return Success;
+            return ExitCodes.Success;
         }
         // One line, no stack trace, after the log lines: the function and the loop have logged the details.
         var message = runtimeApi.Error?.ErrorMessage ?? "the runtime loop ended without an answer (see the log above)";
         await stderr.WriteLineAsync($"error: {function} failed: {message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
-        return FunctionFailed;
+        return ExitCodes.Failure;
     }
 
     /// <summary>The one invocation's time: INVOCATION_BUDGET_SECONDS; an unusable value fails the start-up with its own message.</summary>

@@ -49,7 +49,7 @@ internal static class Bench
                 $"validation of {command.Items} order items: median {median.MegabytesPerSecond:F0} MB/s, best {ordered[0].MegabytesPerSecond:F0} MB/s; frame checks median {rounds.Select(r => r.FrameCheckSeconds).Order().ElementAt(rounds.Count / 2):F3} s; peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MiB")).ConfigureAwait(false);
             if (command.Keep)
                 await stdout.WriteLineAsync($"lakes kept under {folder}").ConfigureAwait(false);
-            return rounds.All(r => r.Outcome == BatchOutcome.Valid) ? 0 : 2;
+            return rounds.All(r => r.Outcome == BatchOutcome.Valid) ? ExitCodes.Success : ExitCodes.Rejected;
         }
         finally
         {

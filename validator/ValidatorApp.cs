@@ -12,10 +12,6 @@ namespace KpiPipeline.Validator;
 /// </summary>
 internal static class ValidatorApp
 {
-    public const int Valid = 0;
-    public const int Failure = 1;
-    public const int Rejected = 2;
-
     /// <param name="storeFactory">Tests substitute the store; by default a local folder or S3 via <see cref="AwsClients"/>.</param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken,
         TimeProvider? clock = null, Func<ValidateCommand, IObjectStore>? storeFactory = null)
@@ -24,7 +20,7 @@ internal static class ValidatorApp
         if (command is null)
         {
             await stderr.WriteLineAsync($"validator: {error}").ConfigureAwait(false);
-            return Rejected;
+            return ExitCodes.Rejected;
         }
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
@@ -34,7 +30,7 @@ internal static class ValidatorApp
         if (command is HelpCommand)
         {
             await stdout.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
-            return Valid;
+            return ExitCodes.Success;
         }
         return command switch
         {
@@ -66,7 +62,7 @@ internal static class ValidatorApp
         catch (InvalidDataException e)
         {
             await stderr.WriteLineAsync($"validator: {e.Message}").ConfigureAwait(false);
-            return Rejected;
+            return ExitCodes.Rejected;
         }
         using var s3 = command.Bucket is null || storeFactory is not null ? null : AwsClients.CreateS3();
         var store = storeFactory?.Invoke(command)
@@ -83,17 +79,17 @@ internal static class ValidatorApp
         {
             // The manifest itself is missing: a wrong argument, not an outage.
             await stderr.WriteLineAsync($"validator: manifest {e.Location} does not exist").ConfigureAwait(false);
-            return Rejected;
+            return ExitCodes.Rejected;
         }
         catch (Exception e) when (e is InvalidDataException or InvalidObjectKeyException)
         {
             await stderr.WriteLineAsync($"validator: {e.Message}").ConfigureAwait(false);
-            return Rejected;
+            return ExitCodes.Rejected;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await stderr.WriteLineAsync("validator: cancelled").ConfigureAwait(false);
-            return Failure;
+            return ExitCodes.Failure;
         }
         catch (Exception e) when ((InfrastructureFailure.Describe(e) ?? AwsFailures.Describe(e) ?? (e is ObjectNotFoundException ? e.Message : null)) is { } failure)
         {
@@ -101,14 +97,14 @@ internal static class ValidatorApp
             // The exception object goes to the log, one line to stderr.
             ValidatorLog.InfrastructureFailure(logger, e);
             await stderr.WriteLineAsync($"validator: infrastructure failure: {failure}").ConfigureAwait(false);
-            return Failure;
+            return ExitCodes.Failure;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug. Exit 1 rather than crash with the runtime's abort code; the full exception is in the log.
             ValidatorLog.UnexpectedFailure(logger, e);
             await stderr.WriteLineAsync($"validator: unexpected {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
-            return Failure;
+            return ExitCodes.Failure;
         }
     }
 }

@@ -9,9 +9,6 @@ namespace KpiPipeline.Lambda.Runtime;
 /// </summary>
 public sealed class RuntimeLoop(RuntimeApiClient client, TimeProvider timeProvider, ILogger logger)
 {
-    public const int Stopped = 0;
-    public const int Failed = 1;
-
     /// <summary>The X-Ray trace header of the current invocation, where the AWS SDK and X-Ray look for it.</summary>
     public const string TraceEnvironmentVariable = "_X_AMZN_TRACE_ID";
 
@@ -25,7 +22,7 @@ public sealed class RuntimeLoop(RuntimeApiClient client, TimeProvider timeProvid
     /// Builds the handler (<paramref name="initialize"/>; a failure is posted to <c>/init/error</c>), then
     /// serves events until <paramref name="stopping"/> fires.
     /// </summary>
-    /// <returns><see cref="Stopped"/> when stopped; <see cref="Failed"/> when initialisation failed or the
+    /// <returns><see cref="ExitCodes.Success"/> when stopped; <see cref="ExitCodes.Failure"/> when initialisation failed or the
     /// Runtime API stayed unavailable, so that the process exits non-zero and Lambda starts a new one.</returns>
     public async Task<int> RunAsync(string functionName, Func<InvocationHandler> initialize, CancellationToken stopping)
     {
@@ -57,10 +54,10 @@ public sealed class RuntimeLoop(RuntimeApiClient client, TimeProvider timeProvid
             catch (Exception e) when (e is RuntimeApiException or HttpRequestException or IOException)
             {
                 RuntimeLog.RuntimeApiUnavailable(logger, client.Endpoint, e.Message, e);
-                return Failed;
+                return ExitCodes.Failure;
             }
         }
-        return Stopped;
+        return ExitCodes.Success;
     }
 
     private async Task ServeAsync(InvocationHandler handler, RuntimeInvocation invocation, CancellationToken stopping)
@@ -139,7 +136,7 @@ public sealed class RuntimeLoop(RuntimeApiClient client, TimeProvider timeProvid
         {
             RuntimeLog.RuntimeApiUnavailable(logger, client.Endpoint, e.Message, e);
         }
-        return Failed;
+        return ExitCodes.Failure;
     }
 
     private sealed record Outcome(byte[]? Response, ErrorReport? Error);

@@ -24,7 +24,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     {
         var (exitCode, stdout, stderr) = await RunInProcessAsync(args);
 
-        Assert.Equal(InvokeCommand.BadArguments, exitCode);
+        Assert.Equal(ExitCodes.Rejected, exitCode);
         Assert.Empty(stdout);
         Assert.StartsWith(expected, stderr, StringComparison.Ordinal);
         Assert.Single(stderr.TrimEnd().Split('\n'));
@@ -65,7 +65,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "aggregator", "--event", S3Events.FixturePath(Path.Combine("malformed", "record-without-key.json"))],
             ("TRACKER_TABLE", table), ("STATE_MACHINE_ARN", FakeStepFunctions.StateMachineArn));
 
-        Assert.Equal(InvokeCommand.FunctionFailed, exitCode);
+        Assert.Equal(ExitCodes.Failure, exitCode);
         Assert.Empty(stdout);
         Assert.EndsWith("error: aggregator failed: Records[1].s3.object.key is missing.", stderr.TrimEnd(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
@@ -77,7 +77,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
         var (exitCode, stdout, stderr) = await RunBinaryAsync(["invoke", "--function", "sweeper", "--event", S3Events.FixturePath("scheduled-event.json")],
             ("STALE_BATCH_AFTER_MINUTES", "soon"), ("STATE_MACHINE_ARN", FakeStepFunctions.StateMachineArn));
 
-        Assert.Equal((InvokeCommand.FunctionFailed, ""), (exitCode, stdout));
+        Assert.Equal((ExitCodes.Failure, ""), (exitCode, stdout));
         Assert.EndsWith("error: sweeper failed: STALE_BATCH_AFTER_MINUTES must be a positive number, found 'soon'.", stderr.TrimEnd(), StringComparison.Ordinal);
     }
 
@@ -86,7 +86,7 @@ public sealed class InvokeCommandTests(EmulatorFixture fixture)
     {
         var (exitCode, _, stderr) = await RunBinaryAsync(["invoke", "--function", "sweeper", "--event", S3Events.FixturePath("scheduled-event.json")]);
 
-        Assert.Equal(InvokeCommand.FunctionFailed, exitCode);
+        Assert.Equal(ExitCodes.Failure, exitCode);
         Assert.EndsWith("error: sweeper failed: STATE_MACHINE_ARN is not set: the sweeper starts the state machine's executions and needs its ARN.", stderr.TrimEnd(), StringComparison.Ordinal);
     }
 

@@ -99,7 +99,7 @@ public sealed class RuntimeLoopTests : IAsyncLifetime
         var exitCode = await loop.RunAsync("broken", () => throw new InvalidOperationException("no table configured"), _stopping.Token);
 
         var error = await _api.InitError.WaitAsync(AnswerTimeout);
-        Assert.Equal((RuntimeLoop.Failed, "InvalidOperationException", "no table configured"), (exitCode, error.ErrorType, error.ErrorMessage));
+        Assert.Equal((ExitCodes.Failure, "InvalidOperationException", "no table configured"), (exitCode, error.ErrorType, error.ErrorMessage));
         Assert.Empty(_api.Polls);
     }
 
@@ -111,7 +111,7 @@ public sealed class RuntimeLoopTests : IAsyncLifetime
 
         await _stopping.CancelAsync();
 
-        Assert.Equal(RuntimeLoop.Stopped, await _loop!.WaitAsync(AnswerTimeout));
+        Assert.Equal(ExitCodes.Success, await _loop!.WaitAsync(AnswerTimeout));
     }
 
     private void Start(InvocationHandler handler, TimeProvider? clock = null)
