@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using KpiPipeline.Lake;
+using KpiPipeline.Orchestration;
 using KpiPipeline.Samples;
 using Spectre.Console;
 
@@ -233,20 +234,17 @@ internal static class BenchCommand
         return (stopwatch.Elapsed, await stdout.ConfigureAwait(false));
     }
 
-    /// <summary>The DuckDB tool built in this repository (found by walking up from kpi-job to KpiPipeline.slnx).</summary>
+    /// <summary>The DuckDB tool built in the checkout kpi-job runs from, if it runs from one.</summary>
     private static string FindDuckDbTool()
     {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        if (LocalTools.FindRepositoryRoot(AppContext.BaseDirectory) is { } root)
         {
-            if (!File.Exists(Path.Combine(folder.FullName, "KpiPipeline.slnx")))
-                continue;
             foreach (var configuration in new[] { "Release", "Debug" })
             {
-                var candidate = Path.Combine(folder.FullName, "tests", "KpiPipeline.DuckDbBench", "bin", configuration, "net10.0", DuckDbToolName);
+                var candidate = Path.Combine(root, "tests", "KpiPipeline.DuckDbBench", "bin", configuration, "net10.0", DuckDbToolName);
                 if (File.Exists(candidate))
                     return candidate;
             }
-            break;
         }
         throw new UsageException($"--compare duckdb needs {DuckDbToolName}: build it with `dotnet build -c Release tests/KpiPipeline.DuckDbBench` or pass --duckdb-tool");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using KpiPipeline.Testing;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -30,7 +31,7 @@ public sealed class AdhocKpisNotebookTests : IDisposable
     [Fact]
     public async Task AdhocKpisNotebook_EveryCellOnAGeneratedLake_RunsAndRecomputesTheIndependentFigures()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Find();
         var shop = Path.Combine(_work, "shop");
         var lake = Path.Combine(_work, "lake");
         await KpiJobAsync(root, "generate", "--out", shop, "--items", "3000", "--days", Days.ToString(CultureInfo.InvariantCulture), "--parts", "2");
@@ -124,15 +125,5 @@ public sealed class AdhocKpisNotebookTests : IDisposable
         using var timeout = new CancellationTokenSource(Patience);
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"kpi-job {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "KpiPipeline.slnx")))
-                return folder.FullName;
-        }
-        throw new InvalidOperationException("The repository root (KpiPipeline.slnx) is not above the test binaries.");
     }
 }

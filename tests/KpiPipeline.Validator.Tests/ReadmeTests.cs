@@ -1,3 +1,4 @@
+using KpiPipeline.Testing;
 using KpiPipeline.Validation;
 
 namespace KpiPipeline.Validator.Tests;
@@ -5,7 +6,7 @@ namespace KpiPipeline.Validator.Tests;
 /// <summary>The README documents the command line and the rules; these keep it in step with the code.</summary>
 public sealed class ReadmeTests
 {
-    private static readonly Lazy<string> Readme = new(() => File.ReadAllText(Path.Combine(RepositoryRoot(), "validator", "README.md")));
+    private static readonly Lazy<string> Readme = new(() => File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "validator", "README.md")));
 
     [Fact]
     public void Readme_Usage_IsTheCommandLineUsage()
@@ -20,15 +21,5 @@ public sealed class ReadmeTests
     {
         Assert.All(ValidationRules.All, rule =>
             Assert.Contains($"| `{rule.Id}` | {rule.Level.ToString().ToLowerInvariant()} | {rule.Description} |", Readme.Value, StringComparison.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "KpiPipeline.slnx")))
-                return folder.FullName;
-        }
-        throw new InvalidOperationException("The repository root (KpiPipeline.slnx) is not above the test binaries.");
     }
 }
