@@ -256,6 +256,42 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         return updated ? item!.ToState(batchId) : null;
     }
 
+    /// <summary>
+    /// Records a batch that a run without batch tracking finished (its latest manifest, archived), so the next
+    /// file of that date makes the next version with every file the batch already had instead of starting again
+    /// at v1 with only the new one. Does nothing when the tracker already knows the batch.
+    /// </summary>
+    /// <returns>Whether the batch was adopted.</returns>
+    public Task<bool> TryAdoptFinishedAsync(BatchManifest manifest, string bucket, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpdateAsync(manifest.BatchId, item => item is null, item =>
+        {
+            Seed(item, bucket, now);
+            foreach (var key in manifest.OrdersKeys)
+            {
+                item.OrdersKeys.Add(key);
+                item.ClaimedOrdersKeys.Add(key);
+                item.Arrivals.Add(key);
+            }
+            foreach (var key in manifest.OrderItemsKeys)
+            {
+                item.OrderItemsKeys.Add(key);
+                item.ClaimedOrderItemsKeys.Add(key);
+                item.Arrivals.Add(key);
+            }
+            item.OrdersArrived = item.OrdersKeys.Count > 0;
+            item.OrderItemsArrived = item.OrderItemsKeys.Count > 0;
+            item.ProductsKey = manifest.ProductsKey;
+            item.Revision = item.ClaimedRevision = item.FilesRevision = item.ClaimedFilesRevision = item.Arrivals.Count;
+            item.Version = item.StartedVersion = manifest.Version;
+            item.ClaimedAt = Stamp(manifest.CreatedAt);
+            item.ExecutionName = BatchExecutionInput.NameFor(manifest.BatchId, manifest.Version);
+            item.StepFunctionTriggered = true;
+            item.Status = BatchStatus.Started;
+            item.Step = BatchStep.Archived.Name();
+            item.StepVersion = manifest.Version;
+            item.StepAt = Stamp(now);
+        }, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await _connection.DisposeAsync().ConfigureAwait(false);

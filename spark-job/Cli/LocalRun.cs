@@ -45,12 +45,41 @@ internal sealed class LocalRun : IAsyncDisposable
         try
         {
             var tracker = await target.OpenTrackerAsync(cancellationToken).ConfigureAwait(false);
+            if (tracker is SqliteBatchTracker local)
+                await AdoptUntrackedBatchesAsync(context, target, local, cancellationToken).ConfigureAwait(false);
             return new LocalRun(context, target, lakeLock, tracker);
         }
         catch
         {
             lakeLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A lake processed by a kpi-job without batch tracking has manifests under <c>batches/</c> but no tracker rows:
+    /// each such batch is recorded as finished at its latest version, so a late file adds to it rather than
+    /// replacing it with a v1 that has only the late file.
+    /// </summary>
+    private static async Task AdoptUntrackedBatchesAsync(CommandContext context, LakeTarget target, SqliteBatchTracker tracker, CancellationToken cancellationToken)
+    {
+        var latest = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var info in target.Store.ListAsync("batches/", cancellationToken).ConfigureAwait(false))
+        {
+            var parts = info.Key.Split('/');
+            if (parts.Length != 3 || !LakeLayout.TryParseDate(parts[1], out _) || !parts[2].StartsWith('v') || !parts[2].EndsWith(".json", StringComparison.Ordinal))
+                continue;
+            // vNNNN.json: zero-padded, so the greatest name is the latest version.
+            if (!latest.TryGetValue(parts[1], out var known) || string.CompareOrdinal(info.Key, known) > 0)
+                latest[parts[1]] = info.Key;
+        }
+        foreach (var (batchId, manifestKey) in latest)
+        {
+            if (await tracker.GetAsync(batchId, cancellationToken).ConfigureAwait(false) is not null)
+                continue;
+            var manifest = await BatchManifest.ReadAsync(target.Store, manifestKey, cancellationToken).ConfigureAwait(false);
+            if (await tracker.TryAdoptFinishedAsync(manifest, target.BucketName, context.Clock.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                context.Error.MarkupLine($"Adopted batch {Markup.Escape(batchId)} v{manifest.Version}, processed before batch tracking.");
         }
     }
 
