@@ -151,7 +151,7 @@ public sealed partial class PublishedFunctionTests(EmulatorFixture fixture)
 
         var error = await api.InitError.WaitAsync(AnswerTimeout);
         Assert.Equal(1, exitCode);
-        Assert.Equal("KPI_FUNCTION is 'aggregater', which is not a function of this package; expected one of aggregator, sweeper, acquire-lock, release-lock.", error.ErrorMessage);
+        Assert.Equal("KPI_FUNCTION is 'aggregater', which is not a function of this package; expected one of aggregator, sweeper, acquire-lock, release-lock, dashboard-api.", error.ErrorMessage);
     }
 
     [Fact]

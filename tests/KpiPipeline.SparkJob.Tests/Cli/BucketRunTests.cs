@@ -10,6 +10,7 @@ namespace KpiPipeline.SparkJob.Tests.Cli;
 public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
 {
     private readonly TempLake _local = new();
+    private readonly TempLake _state = new();
 
     private static string Sample => Path.Combine(RepositoryRoot.Find(), "samples", "shop", "raw");
 
@@ -20,6 +21,9 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         {
             ["DAILY_KPIS_TABLE"] = tables.DailyKpis,
             ["CATEGORY_KPIS_TABLE"] = tables.CategoryKpis,
+            // Its own tracker table: batch ids are dates, so two tests sharing a tracker would see each other's batches.
+            ["TRACKER_TABLE"] = tables.Tracker,
+            ["KPI_STATE_DIR"] = _state.Root,
         };
     }
 
@@ -44,8 +48,9 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         var environment = await EnvironmentAsync();
         var bucket = await emulators.NewBucketAsync();
 
-        await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--upload", Sample, "--format", "none");
+        var run = await KpiJobProcess.RunAsync(environment, "run", "--bucket", bucket, "--upload", Sample, "--format", "none");
 
+        Assert.True(run.ExitCode == 0, run.StandardError);
         using var s3 = emulators.CreateS3Client();
         var keys = (await s3.ListObjectsV2Async(new() { BucketName = bucket })).S3Objects.Select(o => o.Key).ToList();
         Assert.Contains("processed/order_items/2024-03-01/part-0000.csv", keys);
@@ -105,5 +110,9 @@ public sealed class BucketRunTests(EmulatorFixture emulators) : IDisposable
         Assert.StartsWith($"kpi-job: DynamoDB table {environment["CATEGORY_KPIS_TABLE"]} does not exist", line, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _local.Dispose();
+    public void Dispose()
+    {
+        _local.Dispose();
+        _state.Dispose();
+    }
 }
