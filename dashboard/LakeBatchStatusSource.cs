@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using KpiPipeline.Lake;
 
@@ -18,7 +17,7 @@ public sealed class LakeBatchStatusSource(IObjectStore store) : IBatchStatusSour
         var versions = new List<(DateOnly Date, int Version, string Key)>();
         await foreach (var item in store.ListAsync(BatchesPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (TryParseManifestKey(item.Key, out var date, out var version))
+            if (LakeLayout.TryParseManifestKey(item.Key, out var date, out var version))
                 versions.Add((date, version, item.Key));
         }
         var statuses = new List<BatchStatus>(versions.Count);
@@ -78,16 +77,5 @@ public sealed class LakeBatchStatusSource(IObjectStore store) : IBatchStatusSour
                 throw new InvalidDataException($"{store.Describe(key)} is not a JSON report: {e.Message}", e);
             }
         }
-    }
-
-    /// <summary><c>batches/2024-03-01/v0002.json</c> → 2024-03-01, 2; false for anything else under <c>batches/</c>.</summary>
-    public static bool TryParseManifestKey(string key, out DateOnly date, out int version)
-    {
-        date = default;
-        version = 0;
-        var parts = key.Split('/');
-        return parts.Length == 3 && parts[0] == "batches" && LakeLayout.TryParseDate(parts[1], out date)
-            && parts[2].Length == "v0000.json".Length && parts[2].StartsWith('v') && parts[2].EndsWith(".json", StringComparison.Ordinal)
-            && int.TryParse(parts[2].AsSpan(1, 4), NumberStyles.None, CultureInfo.InvariantCulture, out version);
     }
 }

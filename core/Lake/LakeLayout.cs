@@ -44,6 +44,17 @@ public static class LakeLayout
     public static string ManifestKey(DateOnly batchDate, int version) =>
         $"batches/{FormatDate(batchDate)}/v{version.ToString("D4", CultureInfo.InvariantCulture)}.json";
 
+    /// <summary><c>batches/2024-03-01/v0002.json</c> → 2024-03-01, 2; false for anything else under <c>batches/</c>.</summary>
+    public static bool TryParseManifestKey(string key, out DateOnly date, out int version)
+    {
+        date = default;
+        version = 0;
+        var parts = key.Split('/');
+        return parts.Length == 3 && parts[0] == "batches" && TryParseDate(parts[1], out date)
+            && parts[2].Length == "v0000.json".Length && parts[2].StartsWith('v') && parts[2].EndsWith(".json", StringComparison.Ordinal)
+            && int.TryParse(parts[2].AsSpan(1, 4), NumberStyles.None, CultureInfo.InvariantCulture, out version);
+    }
+
     public static string ManifestPrefix(DateOnly batchDate) => $"batches/{FormatDate(batchDate)}/";
 
     /// <summary>The optional list of expected part files a shop uploads for a batch.</summary>

@@ -63,17 +63,16 @@ internal sealed class LocalRun : IAsyncDisposable
     /// </summary>
     private static async Task AdoptUntrackedBatchesAsync(CommandContext context, LakeTarget target, SqliteBatchTracker tracker, CancellationToken cancellationToken)
     {
-        var latest = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var latest = new SortedDictionary<string, (string Key, int Version)>(StringComparer.Ordinal);
         await foreach (var info in target.Store.ListAsync("batches/", cancellationToken).ConfigureAwait(false))
         {
-            var parts = info.Key.Split('/');
-            if (parts.Length != 3 || !LakeLayout.TryParseDate(parts[1], out _) || !parts[2].StartsWith('v') || !parts[2].EndsWith(".json", StringComparison.Ordinal))
+            if (!LakeLayout.TryParseManifestKey(info.Key, out var date, out var version))
                 continue;
-            // vNNNN.json: zero-padded, so the greatest name is the latest version.
-            if (!latest.TryGetValue(parts[1], out var known) || string.CompareOrdinal(info.Key, known) > 0)
-                latest[parts[1]] = info.Key;
+            var batchId = LakeLayout.FormatDate(date);
+            if (!latest.TryGetValue(batchId, out var known) || version > known.Version)
+                latest[batchId] = (info.Key, version);
         }
-        foreach (var (batchId, manifestKey) in latest)
+        foreach (var (batchId, (manifestKey, _)) in latest)
         {
             if (await tracker.GetAsync(batchId, cancellationToken).ConfigureAwait(false) is not null)
                 continue;
