@@ -50,7 +50,7 @@ internal static class LocalStateMachineRun
     {
         var machine = CreateMachine(lake, bucket);
         await RunCommand.RequireProductsAsync(target, cancellationToken).ConfigureAwait(false);
-        ExecuteBatch<MachineRun> execute = async (batch, token) =>
+        ExecuteBatch<MachineRun> execute = async (batch, _, token) =>
         {
             var manifest = await BatchManifest.ReadAsync(target.Store, batch.Input.ManifestKey, token).ConfigureAwait(false);
             var input = new LocalExecutionInput(target.BucketName, batch.Input.BatchId, batch.Input.Version, batch.Input.ManifestKey);

@@ -25,43 +25,38 @@ public sealed record BatchRunResult(PendingBatch Batch, string ManifestKey, Vali
 /// the KPI job recomputes from the manifest, archiving skips what is archived. A data problem ends the version
 /// as failed with its reason; an infrastructure failure leaves the step as it was, for the next run to resume.
 /// </summary>
+/// <remarks>
+/// While a batch's KPI job runs, the next batch is validated beside it (the KPI job is mostly one thread, and
+/// validating a batch reads and writes only that batch's files): as in AWS, where executions of different
+/// batches overlap, each batch's steps stay in its own order and in the tracker. KPI jobs still run one after
+/// another, in date order, since a batch recomputes dates an earlier one wrote.
+/// </remarks>
 public sealed class InProcessBatchExecution(
     IObjectStore store, IBatchTracker tracker, ValidateBatch validate, KpiJob job, TimeProvider clock, StepPause pause,
     IProgress<JobProgress>? progress, Action<PendingBatch>? starting)
 {
-    public async Task<BatchRunResult?> RunAsync(BatchExecution execution, CancellationToken cancellationToken)
+    private (BatchExecution Execution, Task<ValidationPhase> Phase)? _ahead;
+
+    public async Task<BatchRunResult?> RunAsync(BatchExecution execution, BatchExecution? next, CancellationToken cancellationToken)
     {
         var input = execution.Input;
         var manifest = await BatchManifest.ReadAsync(store, input.ManifestKey, cancellationToken).ConfigureAwait(false);
         var batch = new PendingBatch(manifest.BatchDate, manifest.Version, manifest.OrdersKeys, manifest.OrderItemsKeys,
             manifest.OrdersKeys.Count + manifest.OrderItemsKeys.Count);
         starting?.Invoke(batch);
-        var step = execution.From;
-        if (step == BatchStep.Claimed)
-            pause.At(BatchStep.Claimed.Name());
         try
         {
-            var started = clock.GetTimestamp();
-            ValidationOutcome validation;
-            if (step == BatchStep.Claimed)
-            {
-                validation = await validate(input.ManifestKey, cancellationToken).ConfigureAwait(false);
-                if (!validation.BatchAccepted)
-                {
-                    await RecordAsync(input, BatchStep.Failed, $"rejected by validation: {validation.Rejection}", cancellationToken).ConfigureAwait(false);
-                    return new BatchRunResult(batch, input.ManifestKey, validation, null, clock.GetElapsedTime(started), TimeSpan.Zero);
-                }
-                if (!await RecordAsync(input, BatchStep.Validated, null, cancellationToken).ConfigureAwait(false))
-                    return null;
-            }
-            else
-            {
-                validation = await EarlierValidationAsync(manifest, cancellationToken).ConfigureAwait(false);
-            }
-            var validated = clock.GetTimestamp();
+            var validated = await ValidationOfAsync(execution, manifest, cancellationToken).ConfigureAwait(false);
+            if (validated.Superseded)
+                return null;
+            if (!validated.Outcome.BatchAccepted)
+                return new BatchRunResult(batch, input.ManifestKey, validated.Outcome, null, validated.Elapsed, TimeSpan.Zero);
+            if (next is { From: BatchStep.Claimed })
+                _ahead = (next, Task.Run(() => ValidateAsync(next, null, cancellationToken), cancellationToken));
 
+            var started = clock.GetTimestamp();
             KpiJobResult transformation;
-            if (step == BatchStep.Stored)
+            if (execution.From == BatchStep.Stored)
             {
                 transformation = await job.ArchiveOnlyAsync(input.ManifestKey, cancellationToken).ConfigureAwait(false);
             }
@@ -77,14 +72,72 @@ public sealed class InProcessBatchExecution(
                     return null;
             }
             await RecordAsync(input, BatchStep.Archived, null, cancellationToken).ConfigureAwait(false);
-            return new BatchRunResult(batch, input.ManifestKey, validation, transformation,
-                clock.GetElapsedTime(started, validated), clock.GetElapsedTime(validated));
+            return new BatchRunResult(batch, input.ManifestKey, validated.Outcome, transformation, validated.Elapsed, clock.GetElapsedTime(started));
         }
         catch (Exception e) when (e is InvalidDataException or ObjectNotFoundException or InvalidObjectKeyException)
         {
             // A retry cannot fix it: the batch ends here and says why (`kpi-job batches`); `kpi-job rerun` runs it again.
             await RecordAsync(input, BatchStep.Failed, e.Message, CancellationToken.None).ConfigureAwait(false);
+            await AbandonAheadAsync().ConfigureAwait(false);
             throw;
+        }
+        catch
+        {
+            await AbandonAheadAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>What validating a version decided (or what an earlier run's validation decided), and how long it took.</summary>
+    private sealed record ValidationPhase(ValidationOutcome Outcome, TimeSpan Elapsed, bool Superseded);
+
+    /// <summary>The version's validation: the one started beside the previous batch's KPI job, or done now.</summary>
+    private Task<ValidationPhase> ValidationOfAsync(BatchExecution execution, BatchManifest manifest, CancellationToken cancellationToken)
+    {
+        if (_ahead is { } ahead && ahead.Execution == execution)
+        {
+            _ahead = null;
+            return ahead.Phase;
+        }
+        return ValidateAsync(execution, manifest, cancellationToken);
+    }
+
+    private async Task<ValidationPhase> ValidateAsync(BatchExecution execution, BatchManifest? manifest, CancellationToken cancellationToken)
+    {
+        var input = execution.Input;
+        var started = clock.GetTimestamp();
+        if (execution.From != BatchStep.Claimed)
+        {
+            manifest ??= await BatchManifest.ReadAsync(store, input.ManifestKey, cancellationToken).ConfigureAwait(false);
+            return new ValidationPhase(await EarlierValidationAsync(manifest, cancellationToken).ConfigureAwait(false), TimeSpan.Zero, false);
+        }
+        pause.At(BatchStep.Claimed.Name());
+        var validation = await validate(input.ManifestKey, cancellationToken).ConfigureAwait(false);
+        if (!validation.BatchAccepted)
+        {
+            await RecordAsync(input, BatchStep.Failed, $"rejected by validation: {validation.Rejection}", cancellationToken).ConfigureAwait(false);
+            return new ValidationPhase(validation, clock.GetElapsedTime(started), false);
+        }
+        var recorded = await RecordAsync(input, BatchStep.Validated, null, cancellationToken).ConfigureAwait(false);
+        return new ValidationPhase(validation, clock.GetElapsedTime(started), !recorded);
+    }
+
+    /// <summary>
+    /// The run stops here: waits for the next batch's validation, if one was started, so nothing is left running.
+    /// Whatever it did is recorded in the tracker, and the next run goes on from there.
+    /// </summary>
+    private async Task AbandonAheadAsync()
+    {
+        if (_ahead is not { } ahead)
+            return;
+        _ahead = null;
+        try
+        {
+            await ahead.Phase.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The error that stopped the run is the one to report; this batch is validated again when the run resumes.
         }
     }
 

@@ -8,8 +8,11 @@ namespace KpiPipeline.Pipeline;
 /// <param name="Resumed">An earlier run began it and stopped before it finished.</param>
 public sealed record BatchExecution(BatchExecutionInput Input, BatchStep From, bool Resumed);
 
-/// <summary>Runs one batch version (in-process, or through the local state machine); null when it was superseded meanwhile.</summary>
-public delegate Task<TResult?> ExecuteBatch<TResult>(BatchExecution execution, CancellationToken cancellationToken) where TResult : class;
+/// <summary>
+/// Runs one batch version (in-process, or through the local state machine); null when it was superseded meanwhile.
+/// <paramref name="next"/> is the version that runs after it, if any, for an executor that starts on it early.
+/// </summary>
+public delegate Task<TResult?> ExecuteBatch<TResult>(BatchExecution execution, BatchExecution? next, CancellationToken cancellationToken) where TResult : class;
 
 /// <summary>What a run says on standard error beside its results.</summary>
 public interface IRunReport
@@ -129,11 +132,13 @@ public sealed class LocalBatchRun<TResult>(
 
     private async Task ExecuteQueuedAsync(QueueingStarter starter, List<TResult> results, CancellationToken cancellationToken)
     {
-        foreach (var execution in starter.Drain())
+        var executions = starter.Drain();
+        for (var i = 0; i < executions.Count; i++)
         {
+            var execution = executions[i];
             if (execution.Resumed)
                 report.Resumed(execution);
-            if (await execute(execution, cancellationToken).ConfigureAwait(false) is { } result)
+            if (await execute(execution, i + 1 < executions.Count ? executions[i + 1] : null, cancellationToken).ConfigureAwait(false) is { } result)
                 results.Add(result);
         }
     }
