@@ -19,9 +19,16 @@ internal sealed class CuratedParquetReader : IDisposable
     private ByteArray[] _values = [];
     private short[] _definitionLevels = [];
 
-    public CuratedParquetReader(Stream seekableStream, string location)
+    private readonly bool _kpiColumnsOnly;
+
+    /// <param name="kpiColumnsOnly">
+    /// Reads only what the KPI aggregator reads (date, line key, order, user, category, price, quantity, returned):
+    /// the other columns are neither decompressed nor decoded, and stay empty in the blocks.
+    /// </param>
+    public CuratedParquetReader(Stream seekableStream, string location, bool kpiColumnsOnly = false)
     {
         _location = location;
+        _kpiColumnsOnly = kpiColumnsOnly;
         try
         {
             _file = new ParquetFileReader(seekableStream, leaveOpen: true);
@@ -59,17 +66,21 @@ internal sealed class CuratedParquetReader : IDisposable
         for (var i = 0; i < count; i++)
             block.Next();
         Fixed(0, block.Dates.AsSpan(0, count));
-        Text(1, block.BatchId, count);
+        if (!_kpiColumnsOnly)
+            Text(1, block.BatchId, count);
         Text(2, block.LineKey, count);
         Text(3, block.OrderId, count);
-        Text(4, block.ItemId, count);
+        if (!_kpiColumnsOnly)
+            Text(4, block.ItemId, count);
         Text(5, block.UserId, count);
-        Text(6, block.ProductId, count);
+        if (!_kpiColumnsOnly)
+            Text(6, block.ProductId, count);
         Text(7, block.Category, count);
         Fixed(8, block.SalePrice.AsSpan(0, count));
         Fixed(9, block.Quantity.AsSpan(0, count));
         Fixed(10, block.Returned.AsSpan(0, count));
-        Fixed(11, block.CreatedAt.AsSpan(0, count));
+        if (!_kpiColumnsOnly)
+            Fixed(11, block.CreatedAt.AsSpan(0, count));
         return true;
     }
 

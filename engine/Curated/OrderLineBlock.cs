@@ -82,25 +82,28 @@ internal sealed class OrderLineBlock(int capacity)
         CreatedAt[i] = CuratedValues.ToEpochMicros(line.CreatedAt ?? line.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
     }
 
-    /// <summary>Appends line <paramref name="index"/> of another block, column by column.</summary>
-    public void CopyRow(OrderLineBlock source, int index)
+    /// <summary>
+    /// Appends lines <paramref name="start"/>.. of another block, column by column in bulk, as many of
+    /// <paramref name="count"/> as there is room for; returns how many.
+    /// </summary>
+    public int CopyRows(OrderLineBlock source, int start, int count)
     {
-        var i = Next();
-        Dates[i] = source.Dates[index];
-        BatchId.Add(source.BatchId[index]);
-        LineKey.Add(source.LineKey[index]);
-        OrderId.Add(source.OrderId[index]);
-        if (source.ItemId.IsNull(index))
-            ItemId.AddNull();
-        else
-            ItemId.Add(source.ItemId[index]);
-        UserId.Add(source.UserId[index]);
-        ProductId.Add(source.ProductId[index]);
-        Category.Add(source.Category[index]);
-        SalePrice[i] = source.SalePrice[index];
-        Quantity[i] = source.Quantity[index];
-        Returned[i] = source.Returned[index];
-        CreatedAt[i] = source.CreatedAt[index];
+        var n = Math.Min(count, Capacity - Count);
+        var at = Count;
+        Array.Copy(source.Dates, start, Dates, at, n);
+        BatchId.AddRange(source.BatchId, start, n);
+        LineKey.AddRange(source.LineKey, start, n);
+        OrderId.AddRange(source.OrderId, start, n);
+        ItemId.AddRange(source.ItemId, start, n);
+        UserId.AddRange(source.UserId, start, n);
+        ProductId.AddRange(source.ProductId, start, n);
+        Category.AddRange(source.Category, start, n);
+        Array.Copy(source.SalePrice, start, SalePrice, at, n);
+        Array.Copy(source.Quantity, start, Quantity, at, n);
+        Array.Copy(source.Returned, start, Returned, at, n);
+        Array.Copy(source.CreatedAt, start, CreatedAt, at, n);
+        Count += n;
+        return n;
     }
 
     /// <summary>Line <paramref name="index"/> as a record.</summary>

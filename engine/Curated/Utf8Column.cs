@@ -47,6 +47,27 @@ internal sealed class Utf8Column
         _ends[Count++] = _used;
     }
 
+    /// <summary>Appends <paramref name="count"/> values of another column from <paramref name="start"/> on, in one copy.</summary>
+    public void AddRange(Utf8Column source, int start, int count)
+    {
+        if (count == 0)
+            return;
+        var from = start == 0 ? 0 : Decode(source._ends[start - 1]);
+        var bytes = Decode(source._ends[start + count - 1]) - from;
+        EnsureRoom(bytes, count);
+        source._bytes.AsSpan(from, bytes).CopyTo(_bytes.AsSpan(_used));
+        var shift = _used - from;
+        var ends = _ends.AsSpan(Count, count);
+        var sourceEnds = source._ends.AsSpan(start, count);
+        for (var i = 0; i < ends.Length; i++)
+        {
+            var end = sourceEnds[i];
+            ends[i] = end < 0 ? ~(~end + shift) : end + shift;
+        }
+        _used += bytes;
+        Count += count;
+    }
+
     public void AddNull()
     {
         EnsureRoom(0);
@@ -61,10 +82,10 @@ internal sealed class Utf8Column
 
     private static int Decode(int end) => end < 0 ? ~end : end;
 
-    private void EnsureRoom(int bytes)
+    private void EnsureRoom(int bytes, int values = 1)
     {
-        if (Count == _ends.Length)
-            Array.Resize(ref _ends, _ends.Length * 2);
+        if (_ends.Length - Count < values)
+            Array.Resize(ref _ends, Math.Max(_ends.Length * 2, Count + values));
         if (_bytes.Length - _used < bytes)
             Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + bytes));
     }

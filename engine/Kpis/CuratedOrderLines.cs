@@ -33,8 +33,9 @@ public static class CuratedOrderLines
     }
 
     /// <summary>Every line of a curated object, block by block: <paramref name="block"/> is refilled for each step.</summary>
+    /// <param name="kpiColumnsOnly">Only the columns the KPI aggregator reads are filled (Parquet; a CSV object fills all).</param>
     internal static async IAsyncEnumerable<OrderLineBlock> ReadBlocksAsync(IObjectStore store, string key, OrderLineBlock block,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken, bool kpiColumnsOnly = false)
     {
         var location = store.Describe(key);
         await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
@@ -47,7 +48,7 @@ public static class CuratedOrderLines
         }
         // Parquet is read from its footer backwards: an object store's response stream is spooled to a local file first.
         await using var seekable = stream.CanSeek ? null : await SpoolAsync(stream, cancellationToken).ConfigureAwait(false);
-        using var reader = new CuratedParquetReader(seekable ?? stream, location);
+        using var reader = new CuratedParquetReader(seekable ?? stream, location, kpiColumnsOnly);
         while (reader.ReadNext(block))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -100,12 +101,17 @@ public static class CuratedOrderLines
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>Writes line <paramref name="index"/> of a block of typed columns (no record in between).</summary>
-        internal void WriteRow(OrderLineBlock source, int index)
+        /// <summary>Writes lines <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/> of a block of typed columns.</summary>
+        internal void WriteRows(OrderLineBlock source, int start, int count)
         {
-            _block.CopyRow(source, index);
-            if (_block.IsFull)
-                WriteBlock();
+            while (count > 0)
+            {
+                var copied = _block.CopyRows(source, start, count);
+                start += copied;
+                count -= copied;
+                if (_block.IsFull)
+                    WriteBlock();
+            }
         }
 
         /// <summary>Writes a block of lines (row groups follow the block's boundaries).</summary>

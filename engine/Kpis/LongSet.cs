@@ -12,6 +12,7 @@ internal sealed class LongSet
     private long[] _slots; // value + 1; 0 marks an empty slot
     private int _mask;
     private int _limit;
+    private long _lastSeen; // the last value added or found, + 1: an order's lines come together, so most adds repeat it
 
     public LongSet(int capacity = 16)
     {
@@ -28,6 +29,9 @@ internal sealed class LongSet
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
         var stored = value + 1;
+        if (stored == _lastSeen)
+            return false;
+        _lastSeen = stored;
         var slot = Slot(stored);
         while (_slots[slot] != 0)
         {

@@ -19,25 +19,28 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
         var blockSink = sink as IBlockLineSink;
         await foreach (var block in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            Output? output = null;
-            var day = int.MinValue;
-            for (var i = 0; i < block.Count; i++)
+            // Lines come in runs of one date (a file is mostly one day): each run is copied to its object at once.
+            for (var start = 0; start < block.Count;)
             {
-                if (output is null || block.Dates[i] != day)
+                var day = block.Dates[start];
+                var end = start + 1;
+                while (end < block.Count && block.Dates[end] == day)
+                    end++;
+                var date = CuratedValues.FromEpochDay(day);
+                if (!_outputs.TryGetValue(date, out var output))
                 {
-                    day = block.Dates[i];
-                    var date = CuratedValues.FromEpochDay(day);
-                    if (!_outputs.TryGetValue(date, out output))
-                    {
-                        output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
-                        _outputs.Add(date, output);
-                    }
+                    output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
+                    _outputs.Add(date, output);
                 }
-                output.Lines.WriteRow(block, i);
-                if (blockSink is not null)
-                    blockSink.Add(block, i);
-                else
-                    sink?.Add(block.Line(i));
+                output.Lines.WriteRows(block, start, end - start);
+                for (var i = start; i < end; i++)
+                {
+                    if (blockSink is not null)
+                        blockSink.Add(block, i);
+                    else
+                        sink?.Add(block.Line(i));
+                }
+                start = end;
             }
             done(block);
         }

@@ -36,7 +36,7 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             block ??= new OrderLineBlock(CuratedOrderLines.RowGroupLines);
             foreach (var curated in objects)
             {
-                await foreach (var filled in CuratedOrderLines.ReadBlocksAsync(store, curated.Key, block, cancellationToken).ConfigureAwait(false))
+                await foreach (var filled in CuratedOrderLines.ReadBlocksAsync(store, curated.Key, block, cancellationToken, kpiColumnsOnly: true).ConfigureAwait(false))
                 {
                     for (var i = 0; i < filled.Count; i++)
                         aggregator.Add(filled, i);

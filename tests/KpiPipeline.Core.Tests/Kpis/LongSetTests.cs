@@ -32,6 +32,17 @@ public sealed class LongSetTests
     }
 
     [Fact]
+    public void Add_ValueAgainRightAfterItself_IsNotNewAndTheSetStaysExact()
+    {
+        var set = new LongSet();
+
+        bool[] added = [set.Add(5), set.Add(5), set.Add(6), set.Add(6), set.Add(5), set.Add(0), set.Add(0)];
+
+        Assert.Equal([true, false, true, false, false, true, false], added);
+        Assert.Equal(3, set.Count);
+    }
+
+    [Fact]
     public void CountIn_OverlappingSets_CountsCommonValues()
     {
         var left = new LongSet();
