@@ -61,23 +61,29 @@ internal static class BatchesCommand
                 context.Out.MarkupLine($"No batch is tracked in {Markup.Escape(tracker.Location)}.");
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Batch", "Version", "Status", "Step", "Reason", "Files", "Last arrival", "Claimed", "Step at");
-            foreach (var row in rows)
-            {
-                table.AddRow(
-                    Markup.Escape(row.BatchId),
-                    row.Version == 0 ? "-" : $"v{row.Version.ToString(CultureInfo.InvariantCulture)}",
-                    Markup.Escape(row.Status ?? "-"),
-                    Markup.Escape((row.Step ?? "-") + (row.UnclaimedWork ? " (+ new work)" : "")),
-                    Markup.Escape(row.Reason ?? ""),
-                    $"{row.OrdersFiles.ToString(CultureInfo.InvariantCulture)} + {row.OrderItemsFiles.ToString(CultureInfo.InvariantCulture)}",
-                    Time(row.LastArrival), Time(row.ClaimedAt), Time(row.StepAt));
-            }
-            context.Out.Write(table);
+            Write(context.Out, rows);
             context.Out.MarkupLine($"[grey]{rows.Count.ToString(CultureInfo.InvariantCulture)} batch(es) in {Markup.Escape(tracker.Location)}; re-run one with kpi-job rerun --date <date>[/]");
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>The batches as a table for people.</summary>
+    internal static void Write(IAnsiConsole console, IReadOnlyList<BatchRow> rows)
+    {
+        var table = new Table().AddColumns("Batch", "Version", "Status", "Step", "Reason", "Files", "Last arrival", "Claimed", "Step at");
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.BatchId),
+                row.Version == 0 ? "-" : $"v{row.Version.ToString(CultureInfo.InvariantCulture)}",
+                Markup.Escape(row.Status ?? "-"),
+                Markup.Escape((row.Step ?? "-") + (row.UnclaimedWork ? " (+ new work)" : "")),
+                Markup.Escape(row.Reason ?? ""),
+                $"{row.OrdersFiles.ToString(CultureInfo.InvariantCulture)} + {row.OrderItemsFiles.ToString(CultureInfo.InvariantCulture)}",
+                Time(row.LastArrival), Time(row.ClaimedAt), Time(row.StepAt));
+        }
+        console.Write(table);
     }
 
     private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
