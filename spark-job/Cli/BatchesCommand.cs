@@ -61,24 +61,71 @@ internal static class BatchesCommand
                 context.Out.MarkupLine($"No batch is tracked in {Markup.Escape(tracker.Location)}.");
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Batch", "Version", "Status", "Step", "Reason", "Files", "Last arrival", "Claimed", "Step at");
-            foreach (var row in rows)
-            {
-                table.AddRow(
-                    Markup.Escape(row.BatchId),
-                    row.Version == 0 ? "-" : $"v{row.Version.ToString(CultureInfo.InvariantCulture)}",
-                    Markup.Escape(row.Status ?? "-"),
-                    Markup.Escape((row.Step ?? "-") + (row.UnclaimedWork ? " (+ new work)" : "")),
-                    Markup.Escape(row.Reason ?? ""),
-                    $"{row.OrdersFiles.ToString(CultureInfo.InvariantCulture)} + {row.OrderItemsFiles.ToString(CultureInfo.InvariantCulture)}",
-                    Time(row.LastArrival), Time(row.ClaimedAt), Time(row.StepAt));
-            }
-            context.Out.Write(table);
+            Write(context.Out, rows);
             context.Out.MarkupLine($"[grey]{rows.Count.ToString(CultureInfo.InvariantCulture)} batch(es) in {Markup.Escape(tracker.Location)}; re-run one with kpi-job rerun --date <date>[/]");
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+    /// <summary>
+    /// The batches for people: a line of columns per batch, with its reason and any new work on indented lines under
+    /// it. An 80-column terminal fits a lake's usual batches (archived, failed, running, waiting for files).
+    /// </summary>
+    internal static void Write(IAnsiConsole console, IReadOnlyList<BatchRow> rows)
+    {
+        // Laid out here rather than as a Spectre table: a table cannot give a reason the whole width under its batch,
+        // and a reason column leaves the other columns too little room, which Spectre then fills by cutting batch ids,
+        // statuses and times mid-word. Status and step share a column because a batch rarely has both a long status
+        // (WAITING_FOR_FILES) and a step. A time shows its date only when the date changes along the row, and
+        // Claimed and Step at put such a date above the time, so the row stays within 80 columns.
+        string[][] headers = [["Batch"], ["Status / step"], ["Files"], ["Last arrival"], ["Claimed"], ["Step at"]];
+        var table = rows.Select(Cells).ToList();
+        var widths = Enumerable.Range(0, headers.Length).Select(column => table.Prepend(headers).SelectMany(cells => cells[column]).Max(line => line.Length)).ToList();
+        foreach (var line in Lines(headers, widths))
+            console.Write(new Text(line + Environment.NewLine, new Style(decoration: Decoration.Bold)));
+        foreach (var (row, cells) in rows.Zip(table))
+        {
+            foreach (var line in Lines(cells, widths))
+                console.WriteLine(line);
+            foreach (var note in Notes(row))
+                console.Write(new Padder(new Text(note), new Padding(2, 0, 0, 0)));
+        }
+        console.MarkupLine("[grey]Times are UTC; a time without a date is on the date to its left or above it.[/]");
+    }
+
+    /// <summary>A batch's cells, each as its lines.</summary>
+    private static string[][] Cells(BatchRow row) =>
+    [
+        [row.Version == 0 ? row.BatchId : $"{row.BatchId} v{row.Version.ToString(CultureInfo.InvariantCulture)}"],
+        [string.Join(' ', new[] { row.Status, row.Step }.OfType<string>()) is { Length: > 0 } state ? state : "-"],
+        [$"{row.OrdersFiles.ToString(CultureInfo.InvariantCulture)} + {row.OrderItemsFiles.ToString(CultureInfo.InvariantCulture)}"],
+        [row.LastArrival?.UtcDateTime.ToString("MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-"],
+        Time(row.ClaimedAt, row.LastArrival),
+        Time(row.StepAt, row.ClaimedAt ?? row.LastArrival),
+    ];
+
+    private static IEnumerable<string> Notes(BatchRow row)
+    {
+        if (!string.IsNullOrEmpty(row.Reason))
+            yield return "reason: " + row.Reason;
+        if (row.UnclaimedWork)
+            yield return "+ new work, not claimed yet";
+    }
+
+    /// <summary>A row's lines, its cells padded to their columns; every cell is ASCII (dates, versions, status and step names, counts, times).</summary>
+    private static IEnumerable<string> Lines(IReadOnlyList<string[]> cells, IReadOnlyList<int> widths) =>
+        Enumerable.Range(0, cells.Max(cell => cell.Length)).Select(line =>
+            string.Join("  ", cells.Select((cell, column) => (line < cell.Length ? cell[line] : "").PadRight(widths[column]))).TrimEnd());
+
+    /// <summary>
+    /// <c>HH:mm:ssZ</c> on the UTC date of <paramref name="previous"/> (the time to its left), else the date first:
+    /// <c>MM-dd</c> and the time, as two lines.
+    /// </summary>
+    private static string[] Time(DateTimeOffset? time, DateTimeOffset? previous) => time?.UtcDateTime switch
+    {
+        null => ["-"],
+        DateTime utc when previous?.UtcDateTime.Date == utc.Date => [utc.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
+        DateTime utc => [utc.ToString("MM-dd", CultureInfo.InvariantCulture), utc.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
+    };
 }

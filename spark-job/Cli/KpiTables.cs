@@ -11,21 +11,24 @@ internal static class KpiTables
 {
     public static void Write(IAnsiConsole console, KpiSnapshot snapshot)
     {
-        // Headers are the column names with spaces for underscores, so a narrow terminal wraps them between words
-        // instead of cutting them (an 80-column terminal would show "avg_order_val…").
+        // Dates and numbers never wrap: to fit a narrow terminal Spectre shrinks the widest wrappable columns below
+        // their cells' longest word, so a wrappable number column would print 163,114,901.95 as "163,114,90" / "1.95".
+        // A column that does not wrap is as wide as its widest line, header included, so the headers (the column
+        // names, spaces for underscores) come broken into lines no wider than the numbers: DailyKPIs with nine-digit
+        // revenue and seven-digit counts fits an 80-column terminal.
         var daily = new Table().Title("[bold]DailyKPIs[/]").RoundedBorder()
-            .AddColumn(Header("date_key")).AddColumn(new TableColumn(Header("total_orders")).RightAligned())
-            .AddColumn(new TableColumn(Header("total_revenue")).RightAligned()).AddColumn(new TableColumn(Header("total_items_sold")).RightAligned())
-            .AddColumn(new TableColumn(Header("return_rate")).RightAligned()).AddColumn(new TableColumn(Header("unique_customers")).RightAligned());
+            .AddColumn(Whole("date key")).AddColumn(Number("total\norders")).AddColumn(Number("total\nrevenue"))
+            .AddColumn(Number("total\nitems sold")).AddColumn(Number("return\nrate")).AddColumn(Number("unique\ncustomers"));
         foreach (var row in snapshot.Daily)
         {
             daily.AddRow(LakeLayout.FormatDate(row.Date), N(row.TotalOrders), Money(row.TotalRevenue), N(row.TotalItemsSold),
                 Percent(row.ReturnRate), N(row.UniqueCustomers));
         }
         console.Write(daily);
+        // The category is the one column that wraps (between words) when the terminal is narrow.
         var categories = new Table().Title("[bold]CategoryKPIs[/]").RoundedBorder()
-            .AddColumn(Header("date_key")).AddColumn(Header("category")).AddColumn(new TableColumn(Header("daily_revenue")).RightAligned())
-            .AddColumn(new TableColumn(Header("avg_order_value")).RightAligned()).AddColumn(new TableColumn(Header("avg_return_rate")).RightAligned());
+            .AddColumn(Whole("date key")).AddColumn(new TableColumn("category")).AddColumn(Number("daily\nrevenue"))
+            .AddColumn(Number("avg order\nvalue")).AddColumn(Number("avg return\nrate"));
         foreach (var row in snapshot.Category)
         {
             categories.AddRow(LakeLayout.FormatDate(row.Date), Markup.Escape(row.Category), Money(row.DailyRevenue), Money(row.AvgOrderValue),
@@ -34,7 +37,9 @@ internal static class KpiTables
         console.Write(categories);
     }
 
-    private static string Header(string column) => column.Replace('_', ' ');
+    private static TableColumn Whole(string header) => new TableColumn(header).NoWrap();
+
+    private static TableColumn Number(string header) => new TableColumn(header).RightAligned().NoWrap();
 
     public static void WriteJson(Stream output, KpiSnapshot snapshot)
     {

@@ -19,23 +19,18 @@ public static class LocalTools
         return null;
     }
 
-    /// <summary>
-    /// <c>["dotnet", "&lt;root&gt;/&lt;project&gt;/bin/&lt;config&gt;/net10.0/&lt;assembly&gt;.dll"]</c> for the most recently built
-    /// configuration of a project.
-    /// </summary>
+    /// <summary><see cref="BuiltAssembly.DotnetCommand"/>, failing as the local state machine reports problems.</summary>
     /// <exception cref="LocalStateMachineException">The project has not been built; the message says how to build it.</exception>
     public static IReadOnlyList<string> DotnetCommand(string repositoryRoot, string projectFolder, string assemblyName)
     {
-        var bin = Path.Combine(repositoryRoot, projectFolder, "bin");
-        var built = Directory.Exists(bin)
-            ? Directory.EnumerateFiles(bin, assemblyName + ".dll", SearchOption.AllDirectories)
-                .Where(path => File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
-                .OrderByDescending(File.GetLastWriteTimeUtc)
-                .FirstOrDefault()
-            : null;
-        return built is null
-            ? throw new LocalStateMachineException($"{assemblyName}.dll is not built under {bin}: run `dotnet build {projectFolder}` first.")
-            : ["dotnet", built];
+        try
+        {
+            return BuiltAssembly.DotnetCommand(repositoryRoot, projectFolder, assemblyName);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new LocalStateMachineException(e.Message);
+        }
     }
 
     /// <summary>Checks that <c>npm ci</c> has installed the state machine engine.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KpiPipeline.Orchestration;
 
 namespace KpiPipeline.Testing;
 
@@ -11,7 +12,7 @@ public static class KpiJobProcess
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
     /// <summary>The command line that starts the built kpi-job (the spark-job project's own output and dependency graph).</summary>
-    public static IReadOnlyList<string> Command => BuiltAssembly.DotnetCommand("spark-job", "kpi-job");
+    public static IReadOnlyList<string> Command => BuiltAssembly.DotnetCommand(RepositoryRoot.Find(), "spark-job", "kpi-job");
 
     public static Task<Result> RunAsync(params string[] arguments) => RunAsync(null, arguments);
 
