@@ -37,22 +37,73 @@ public static class CuratedOrderLines
     internal static async IAsyncEnumerable<OrderLineBlock> ReadBlocksAsync(IObjectStore store, string key, OrderLineBlock block,
         [EnumeratorCancellation] CancellationToken cancellationToken, bool kpiColumnsOnly = false)
     {
+        await using var reader = await OpenBlocksAsync(store, key, kpiColumnsOnly, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadNextAsync(block, cancellationToken).ConfigureAwait(false))
+            yield return block;
+    }
+
+    /// <summary>Opens a curated object for reading block by block, into whichever block the caller hands in.</summary>
+    /// <param name="kpiColumnsOnly">Only the columns the KPI aggregator reads are filled (Parquet; a CSV object fills all).</param>
+    internal static async Task<IBlockReader> OpenBlocksAsync(IObjectStore store, string key, bool kpiColumnsOnly, CancellationToken cancellationToken)
+    {
         var location = store.Describe(key);
-        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (key.EndsWith(LakeLayout.LegacyCuratedExtension, StringComparison.Ordinal))
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        try
         {
-            using var csv = new LegacyCuratedCsv(stream, location);
-            while (await csv.ReadNextAsync(block, cancellationToken).ConfigureAwait(false))
-                yield return block;
-            yield break;
+            if (key.EndsWith(LakeLayout.LegacyCuratedExtension, StringComparison.Ordinal))
+                return new CsvBlocks(stream, new LegacyCuratedCsv(stream, location));
+            // Parquet is read from its footer backwards: an object store's response stream is spooled to a local file first.
+            var seekable = stream.CanSeek ? null : await SpoolAsync(stream, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return new ParquetBlocks(stream, seekable, new CuratedParquetReader(seekable ?? stream, location, kpiColumnsOnly));
+            }
+            catch
+            {
+                if (seekable is not null)
+                    await seekable.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
-        // Parquet is read from its footer backwards: an object store's response stream is spooled to a local file first.
-        await using var seekable = stream.CanSeek ? null : await SpoolAsync(stream, cancellationToken).ConfigureAwait(false);
-        using var reader = new CuratedParquetReader(seekable ?? stream, location, kpiColumnsOnly);
-        while (reader.ReadNext(block))
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A curated object read block by block.</summary>
+    internal interface IBlockReader : IAsyncDisposable
+    {
+        /// <summary>Fills <paramref name="block"/> with the next lines; false after the last.</summary>
+        ValueTask<bool> ReadNextAsync(OrderLineBlock block, CancellationToken cancellationToken);
+    }
+
+    private sealed class CsvBlocks(Stream stream, LegacyCuratedCsv csv) : IBlockReader
+    {
+        public ValueTask<bool> ReadNextAsync(OrderLineBlock block, CancellationToken cancellationToken) => csv.ReadNextAsync(block, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            csv.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class ParquetBlocks(Stream stream, Stream? spool, CuratedParquetReader parquet) : IBlockReader
+    {
+        public ValueTask<bool> ReadNextAsync(OrderLineBlock block, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return block;
+            return ValueTask.FromResult(parquet.ReadNext(block));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            parquet.Dispose();
+            if (spool is not null)
+                await spool.DisposeAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
 using KpiPipeline.Lake;
@@ -21,7 +22,6 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         var batch = sink as BatchLines;
         var daily = new List<DailyKpi>();
         var categories = new List<CategoryKpi>();
-        OrderLineBlock? block = null;
         foreach (var date in dates.Order())
         {
             var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
@@ -32,21 +32,70 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
                 aggregator = batch.TakeAggregator(date);
                 objects.RemoveAll(o => o.BatchId == batch.BatchId);
             }
-            // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per line.
-            block ??= new OrderLineBlock(CuratedOrderLines.RowGroupLines);
-            foreach (var curated in objects)
-            {
-                await foreach (var filled in CuratedOrderLines.ReadBlocksAsync(store, curated.Key, block, cancellationToken, kpiColumnsOnly: true).ConfigureAwait(false))
-                {
-                    for (var i = 0; i < filled.Count; i++)
-                        aggregator.Add(filled, i);
-                }
-            }
+            // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per
+            // line; the next blocks are decoded on another thread while the aggregator takes the current one.
+            await AggregateAsync(objects, aggregator, cancellationToken).ConfigureAwait(false);
             var result = aggregator.Result();
             daily.AddRange(result.Daily);
             categories.AddRange(result.Category);
         }
         return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] };
+    }
+
+    /// <summary>Lines per block read back: small enough that the blocks in flight cost little memory.</summary>
+    private const int ReadBackLines = 1 << 15;
+
+    private const int ReadBackBlocks = 3;
+
+    /// <summary>Feeds the objects' lines, in order, to the aggregator while a reader decodes the next blocks.</summary>
+    private async Task AggregateAsync(List<(string BatchId, string Key)> objects, KpiAggregator aggregator, CancellationToken cancellationToken)
+    {
+        if (objects.Count == 0)
+            return;
+        var filled = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(ReadBackBlocks - 1) { SingleReader = true, SingleWriter = true });
+        var free = Channel.CreateUnbounded<OrderLineBlock>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        for (var i = 0; i < ReadBackBlocks; i++)
+            free.Writer.TryWrite(new OrderLineBlock(ReadBackLines));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var curated in objects)
+                {
+                    await using var lines = await CuratedOrderLines.OpenBlocksAsync(store, curated.Key, kpiColumnsOnly: true, stop.Token).ConfigureAwait(false);
+                    while (true)
+                    {
+                        var block = await free.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                        if (!await lines.ReadNextAsync(block, stop.Token).ConfigureAwait(false))
+                        {
+                            free.Writer.TryWrite(block);
+                            break;
+                        }
+                        await filled.Writer.WriteAsync(block, stop.Token).ConfigureAwait(false);
+                    }
+                }
+                filled.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                filled.Writer.TryComplete(e);
+            }
+        }, stop.Token);
+        try
+        {
+            await foreach (var block in filled.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                for (var i = 0; i < block.Count; i++)
+                    aggregator.Add(block, i);
+                free.Writer.TryWrite(block);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     /// <summary>
