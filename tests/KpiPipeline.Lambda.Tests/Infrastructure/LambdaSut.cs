@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using KpiPipeline.Batching;
 using KpiPipeline.Lake;
 using KpiPipeline.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Infrastructure;
 
@@ -37,7 +38,7 @@ internal sealed class LambdaSut : IAsyncDisposable
 
     public LambdaSettings Settings { get; }
 
-    public ManualTimeProvider Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     public ListLoggerFactory Logs { get; } = new();
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using KpiPipeline.Lambda.Events;
 using KpiPipeline.Lambda.Tests.Infrastructure;
 using KpiPipeline.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpiPipeline.Lambda.Tests.Locks;
 
@@ -166,10 +167,10 @@ public sealed class DateLockFunctionTests(EmulatorFixture fixture)
         return JsonNode.Parse(output)!.AsObject();
     }
 
-    private async Task<(DateLockFunction Sut, ManualTimeProvider Clock)> CreateSut()
+    private async Task<(DateLockFunction Sut, FakeTimeProvider Clock)> CreateSut()
     {
         var table = await fixture.CreateLockTableAsync();
-        var clock = new ManualTimeProvider(Now);
+        var clock = new FakeTimeProvider(Now);
         var settings = new LambdaSettings { LockTable = table, InvocationBudget = TimeSpan.FromMinutes(5) };
         return (new DateLockFunction(fixture.CreateDynamoDbClient(), settings, clock, new ListLoggerFactory()), clock);
     }
