@@ -34,6 +34,14 @@ internal sealed class DistinctSet
 
     public bool Contains(IdKey value) => value.Text is null ? _numbers.Contains(value.Number) : _texts.Contains(value.Text);
 
+    /// <summary>Adds every value of <paramref name="other"/>.</summary>
+    public void UnionWith(DistinctSet other)
+    {
+        foreach (var number in other._numbers.Values())
+            _numbers.Add(number);
+        _texts.UnionWith(other._texts);
+    }
+
     /// <summary>How many of this set's values are in <paramref name="other"/>.</summary>
     public int CountIn(DistinctSet other)
     {

@@ -56,6 +56,44 @@ public sealed class KpiAggregator
         }
     }
 
+    /// <summary>True when a line counted here has the key of a line counted in <paramref name="other"/> on the same date.</summary>
+    internal bool SharesLinesWith(KpiAggregator other)
+    {
+        foreach (var (date, theirs) in other._dates)
+        {
+            if (_dates.TryGetValue(date, out var ours) && ours.LineKeys.Overlaps(theirs.LineKeys))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Counts <paramref name="other"/>'s lines here too. Exact only when no line is in both (see
+    /// <see cref="SharesLinesWith"/>): without a duplicate to resolve, the order lines are counted in does not matter.
+    /// <paramref name="other"/> is not to be used afterwards.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The two share a line.</exception>
+    internal void Absorb(KpiAggregator other)
+    {
+        if (SharesLinesWith(other))
+            throw new InvalidOperationException("The aggregators share lines: which copy counts depends on the order they come in.");
+        foreach (var (date, theirs) in other._dates)
+        {
+            try
+            {
+                if (_dates.TryGetValue(date, out var ours))
+                    ours.Absorb(theirs);
+                else
+                    _dates.Add(date, theirs);
+            }
+            catch (OverflowException e)
+            {
+                throw Overflow(date, e);
+            }
+        }
+        _last = null;
+    }
+
     private DateState State(DateOnly date)
     {
         if (_last is not null && _lastDate == date)
@@ -130,6 +168,20 @@ public sealed class KpiAggregator
 
         public bool Add(IdKey key) => key.Text is null ? _itemIds.Add(key.Number) : _others.Add(key.Text);
 
+        /// <summary>Whether any key of <paramref name="other"/> is here (probing with the smaller set's keys).</summary>
+        public bool Overlaps(LineKeySet other)
+        {
+            var (small, large) = other._itemIds.Count <= _itemIds.Count ? (other, this) : (this, other);
+            return small._itemIds.Values().Any(large._itemIds.Contains) || _others.Overlaps(other._others);
+        }
+
+        public void UnionWith(LineKeySet other)
+        {
+            foreach (var id in other._itemIds.Values())
+                _itemIds.Add(id);
+            _others.UnionWith(other._others);
+        }
+
         public static IdKey Key(string lineKey) =>
             lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id) ? new(id, null) : new(0, lineKey);
 
@@ -146,6 +198,21 @@ public sealed class KpiAggregator
         public GroupState Daily { get; } = new(KpiDefinitions.Daily);
 
         public Dictionary<string, GroupState> Categories { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Adds another state's lines of the same date (none of them counted here).</summary>
+        public void Absorb(DateState other)
+        {
+            LineKeys.UnionWith(other.LineKeys);
+            ReturnedOrders.UnionWith(other.ReturnedOrders);
+            Daily.Absorb(other.Daily);
+            foreach (var (name, group) in other.Categories)
+            {
+                if (Categories.TryGetValue(name, out var ours))
+                    ours.Absorb(group);
+                else
+                    Categories.Add(name, group);
+            }
+        }
 
         public GroupState Category(string name)
         {
@@ -186,6 +253,13 @@ public sealed class KpiAggregator
                 leaf.Add(line);
         }
 
+        /// <summary>Adds another group's state; both come from the same definitions, so their leaves pair up in order.</summary>
+        public void Absorb(GroupState other)
+        {
+            for (var i = 0; i < _leaves.Length; i++)
+                _leaves[i].Absorb(other._leaves[i]);
+        }
+
         public Dictionary<string, decimal> Values(DistinctSet returnedOrders)
         {
             var values = new Dictionary<string, decimal>(_definitions.Count);
@@ -200,6 +274,11 @@ public sealed class KpiAggregator
         public abstract void Add(in LineFacts line);
 
         public abstract decimal Result(DistinctSet returnedOrders);
+
+        /// <summary>Adds the state of the same leaf of another group (sums and distinct values; other kinds hold none).</summary>
+        public virtual void Absorb(Accumulator other)
+        {
+        }
 
         /// <summary>Builds the accumulator of a measure; equal measures, and distinct counts of one column, share state.</summary>
         public static Accumulator Compile(Measure measure, Dictionary<Measure, Accumulator> shared, Dictionary<LineColumn, DistinctValues> distinct)
@@ -233,6 +312,8 @@ public sealed class KpiAggregator
 
         public override decimal Result(DistinctSet returnedOrders) => _total;
 
+        public override void Absorb(Accumulator other) => _total = checked(_total + ((SumAccumulator)other)._total);
+
         private static decimal Evaluate(LineExpression expression, in LineFacts line) => expression switch
         {
             ColumnValue { Column: LineColumn.SalePrice } => line.SalePrice,
@@ -255,6 +336,8 @@ public sealed class KpiAggregator
         });
 
         public override decimal Result(DistinctSet returnedOrders) => Values.Count;
+
+        public override void Absorb(Accumulator other) => Values.UnionWith(((DistinctValues)other).Values);
     }
 
     private sealed class DistinctAccumulator(DistinctCount measure, DistinctValues values) : Accumulator

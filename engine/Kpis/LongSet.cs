@@ -60,6 +60,16 @@ internal sealed class LongSet
         return false;
     }
 
+    /// <summary>The values, in no particular order.</summary>
+    public IEnumerable<long> Values()
+    {
+        foreach (var stored in _slots)
+        {
+            if (stored != 0)
+                yield return stored - 1;
+        }
+    }
+
     /// <summary>How many of this set's values are in <paramref name="other"/>.</summary>
     public int CountIn(LongSet other)
     {

@@ -11,26 +11,49 @@ namespace KpiPipeline.Transform;
 /// While a batch is being joined it aggregates that batch's lines as they are written, and afterwards reads
 /// back only the other batches' objects of the same dates.
 /// </summary>
+/// <remarks>
+/// Across the batches of one run it keeps the state of the last batch's own date: the next batch's late orders
+/// fall on that date, and when none of its lines is already there (no duplicate to resolve, so the order of
+/// counting does not matter) the kept state takes them instead of reading the whole date back.
+/// </remarks>
 public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
 {
+    private KeptDate? _kept;
+
     public string Name => "inprocess";
+
+    /// <summary>How many dates were recomputed from the state kept from the previous batch instead of read back.</summary>
+    public int DatesFromKeptState { get; private set; }
 
     public ILineSink? CreateSink(string batchId) => new BatchLines(batchId);
 
     public async Task<KpiSnapshot> ComputeAsync(IReadOnlyCollection<DateOnly> dates, ILineSink? sink, CancellationToken cancellationToken)
     {
         var batch = sink as BatchLines;
+        // Whatever happens below, the kept state is only ever used once.
+        var kept = _kept;
+        _kept = null;
+        KeptDate? keep = null;
         var daily = new List<DailyKpi>();
         var categories = new List<CategoryKpi>();
         foreach (var date in dates.Order())
         {
             var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
+            var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
             var aggregator = new KpiAggregator();
             // This batch's lines were aggregated while written: use them unless a newer batch must count first.
             if (batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0))
             {
                 aggregator = batch.TakeAggregator(date);
                 objects.RemoveAll(o => o.BatchId == batch.BatchId);
+                // The other batches' lines are those the kept state counted: it takes this batch's, if none is a duplicate.
+                if (kept is not null && kept.Date == date && kept.Keys.SetEquals(objects.Select(o => o.Key)) && !kept.State.SharesLinesWith(aggregator))
+                {
+                    kept.State.Absorb(aggregator);
+                    aggregator = kept.State;
+                    objects.Clear();
+                    DatesFromKeptState++;
+                }
             }
             // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per
             // line; the next blocks are decoded on another thread while the aggregator takes the current one.
@@ -38,7 +61,10 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             var result = aggregator.Result();
             daily.AddRange(result.Daily);
             categories.AddRange(result.Category);
+            if (batch is not null && LakeLayout.TryParseDate(batch.BatchId, out var batchDate) && batchDate == date)
+                keep = new KeptDate(date, keys, aggregator);
         }
+        _kept = keep;
         return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] };
     }
 
@@ -114,6 +140,9 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         }
         return byBatch.Reverse().Select(b => (b.Key, b.Value.Key)).ToList();
     }
+
+    /// <summary>A date's complete state after a batch, and the curated objects it was counted from.</summary>
+    private sealed record KeptDate(DateOnly Date, HashSet<string> Keys, KpiAggregator State);
 
     /// <summary>One aggregator per date the batch writes lines for.</summary>
     private sealed class BatchLines(string batchId) : IBlockLineSink
