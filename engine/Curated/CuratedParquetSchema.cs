@@ -5,7 +5,9 @@ namespace KpiPipeline.Curated;
 
 /// <summary>
 /// The curated order-lines Parquet schema (docs/architecture.md, "Curated order lines"): one place that names
-/// the columns, their physical and logical types, and how they are compressed.
+/// the columns, their physical and logical types, and how they are compressed. Written and read with
+/// ParquetSharp, measured against Parquet.Net on this schema (README, Performance): twice as fast to write,
+/// four times to read, and it takes the UTF-8 columns as they are.
 /// </summary>
 internal static class CuratedParquetSchema
 {
