@@ -187,6 +187,19 @@ public sealed class ValidatorAppTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_BenchRejectEarly_RejectsTheFirstRowOfEveryPartAndStaysValid()
+    {
+        var folder = Path.Combine(_lake.Root, "bench");
+
+        var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--reject-early", "--keep", "--folder", folder]);
+
+        Assert.Equal(0, exit);
+        var rejects = Directory.EnumerateFiles(Path.Combine(folder, "round-1", "invalid"), "*.rejects.csv", SearchOption.AllDirectories).ToList();
+        Assert.Equal(8, rejects.Count);
+        Assert.All(rejects, file => Assert.Equal(2, File.ReadAllLines(file).Length));
+    }
+
+    [Fact]
     public async Task RunAsync_ExpectationsFile_TightensABoundSoTheItemsFileIsQuarantined()
     {
         var manifest = _lake.WithStandardBatch().WriteManifest();
