@@ -13,6 +13,7 @@ COPY core/KpiPipeline.Core.csproj core/
 COPY engine/KpiPipeline.Engine.csproj engine/
 COPY adapters/aws/KpiPipeline.Aws.csproj adapters/aws/
 COPY adapters/local/KpiPipeline.Local.csproj adapters/local/
+COPY samples/generator/KpiPipeline.Samples.csproj samples/generator/
 COPY validator/KpiPipeline.Validator.csproj validator/
 COPY spark-job/KpiPipeline.SparkJob.csproj spark-job/
 RUN dotnet restore spark-job/KpiPipeline.SparkJob.csproj
@@ -21,6 +22,7 @@ COPY core/ core/
 COPY engine/ engine/
 COPY adapters/aws/ adapters/aws/
 COPY adapters/local/ adapters/local/
+COPY samples/generator/ samples/generator/
 COPY validator/ validator/
 COPY spark-job/ spark-job/
 RUN dotnet publish spark-job/KpiPipeline.SparkJob.csproj --configuration Release --no-restore \

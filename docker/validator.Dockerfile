@@ -12,12 +12,14 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY core/KpiPipeline.Core.csproj core/
 COPY adapters/aws/KpiPipeline.Aws.csproj adapters/aws/
 COPY adapters/local/KpiPipeline.Local.csproj adapters/local/
+COPY samples/generator/KpiPipeline.Samples.csproj samples/generator/
 COPY validator/KpiPipeline.Validator.csproj validator/
 RUN dotnet restore validator/KpiPipeline.Validator.csproj
 
 COPY core/ core/
 COPY adapters/aws/ adapters/aws/
 COPY adapters/local/ adapters/local/
+COPY samples/generator/ samples/generator/
 COPY validator/ validator/
 RUN dotnet publish validator/KpiPipeline.Validator.csproj --configuration Release --no-restore \
     --output /app -p:UseAppHost=false

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
+using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
+using KpiPipeline.Samples;
 using KpiPipeline.Validation;
 using KpiPipeline.Validator.Profiling;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,9 +15,6 @@ namespace KpiPipeline.Validator;
 internal static class Bench
 {
     private const int PartFiles = 4;
-    private const int ItemsPerOrder = 3;
-    private static readonly string[] Categories = ["Jeans", "Tops & Tees", "Outerwear & Coats", "Socks, Hosiery", "Accessories", "Swim", "Sleep & Lounge", "Suits"];
-    private static readonly string[] Statuses = ["Complete", "Shipped", "Processing", "Cancelled", "Returned"];
 
     public static async Task<int> RunAsync(BenchCommand command, TextWriter stdout, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -61,7 +58,10 @@ internal static class Bench
     private static async Task<Round> RunOnceAsync(string folder, int items, bool rejectEarly, TimeProvider clock, CancellationToken cancellationToken)
     {
         var store = new LocalObjectStore(folder);
-        var manifest = await GenerateAsync(store, new DateOnly(2024, 1, 15), items, rejectEarly, cancellationToken).ConfigureAwait(false);
+        // Two weeks back from the validator's now: the sample's returns come up to 12 days after their orders,
+        // and a timestamp after now is rejected, which would make the figures those of a broken batch.
+        var batchDate = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-14);
+        var manifest = await GenerateAsync(store, batchDate, items, rejectEarly, cancellationToken).ConfigureAwait(false);
         var bytes = 0L;
         await foreach (var info in store.ListAsync("raw/", cancellationToken).ConfigureAwait(false))
             bytes += info.Size;
@@ -92,7 +92,7 @@ internal static class Bench
     {
         public TimeSpan Elapsed { get; private set; }
 
-        public int SampleRows(KpiPipeline.Contracts.Dataset dataset) => inner.SampleRows(dataset);
+        public int SampleRows(Dataset dataset) => inner.SampleRows(dataset);
 
         public FileQuality Inspect(FileSample sample)
         {
@@ -108,71 +108,29 @@ internal static class Bench
         }
     }
 
-    /// <summary>Deterministic clean data shaped like a shop export: quoted categories, non-ASCII names, some returns.</summary>
+    /// <summary>
+    /// One day's batch of the sample shop export kpi-job generates (quoted categories, non-ASCII names, some returns),
+    /// in several part files as production exports come, and its manifest.
+    /// </summary>
     /// <param name="rejectEarly">Make the first row of every orders and order_items part invalid, so every file is rewritten (the slow path).</param>
     private static async Task<BatchManifest> GenerateAsync(IObjectStore store, DateOnly batchDate, int items, bool rejectEarly, CancellationToken cancellationToken)
     {
-        var random = new Random(42);
-        const int products = 10_000;
-        var text = new StringBuilder();
-        text.Append("id,sku,name,brand,category,department,cost,retail_price\n");
-        for (var p = 1; p <= products; p++)
-        {
-            var category = Categories[p % Categories.Length];
-            text.Append(CultureInfo.InvariantCulture, $"{p},SKU-{p:D6},\"Café Tee, size {p % 7}\",Maison Müller,\"{category}\",Women,{p % 50 + 3}.25,{p % 50 + 9}.99\n");
-        }
-        await store.PutAsync(LakeLayout.ProductsKey, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
-
-        var orders = Math.Max(1, items / ItemsPerOrder);
-        var date = LakeLayout.FormatDate(batchDate);
-        var ordersKeys = new List<string>();
-        var itemsKeys = new List<string>();
-        for (var part = 0; part < PartFiles; part++)
-        {
-            var ordersKey = $"{LakeLayout.BatchPrefix(Stage.Raw, KpiPipeline.Contracts.Dataset.Orders, batchDate)}part-{part:D4}.csv";
-            var itemsKey = $"{LakeLayout.BatchPrefix(Stage.Raw, KpiPipeline.Contracts.Dataset.OrderItems, batchDate)}part-{part:D4}.csv";
-            ordersKeys.Add(ordersKey);
-            itemsKeys.Add(itemsKey);
-            var firstOrder = (orders * part / PartFiles) + 1;
-            var lastOrder = orders * (part + 1) / PartFiles;
-            await using (var writer = await store.CreateAsync(ordersKey, cancellationToken).ConfigureAwait(false))
-            {
-                await using (var output = new StreamWriter(writer.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
-                {
-                    await output.WriteAsync("order_id,user_id,created_at,status,returned_at\n").ConfigureAwait(false);
-                    if (rejectEarly)
-                        await output.WriteAsync("bad-order,u,not a date,Complete,\n").ConfigureAwait(false);
-                    for (var o = firstOrder; o <= lastOrder; o++)
-                    {
-                        var returned = random.Next(100) < 8;
-                        var time = $"{date}T{random.Next(24):D2}:{random.Next(60):D2}:{random.Next(60):D2}Z";
-                        await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-                            $"{o},{random.Next(1, 200_000)},{time},{(returned ? "Returned" : Statuses[random.Next(4)])},{(returned ? time : "")}\n")).ConfigureAwait(false);
-                    }
-                }
-                await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            var firstItem = ((long)items * part / PartFiles) + 1;
-            var lastItem = (long)items * (part + 1) / PartFiles;
-            await using (var writer = await store.CreateAsync(itemsKey, cancellationToken).ConfigureAwait(false))
-            {
-                await using (var output = new StreamWriter(writer.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
-                {
-                    await output.WriteAsync("id,order_id,product_id,sale_price,quantity,status\n").ConfigureAwait(false);
-                    if (rejectEarly)
-                        await output.WriteAsync("0,1,1,n/a,1,Complete\n").ConfigureAwait(false);
-                    for (var i = firstItem; i <= lastItem; i++)
-                    {
-                        var order = Math.Min(orders, ((i - 1) / ItemsPerOrder) + 1);
-                        await output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-                            $"{i},{order},{random.Next(1, products + 1)},{random.Next(1, 300)}.{random.Next(100):D2},{random.Next(1, 4)},{Statuses[random.Next(5)]}\n")).ConfigureAwait(false);
-                    }
-                }
-                await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        var manifest = new BatchManifest(date, 1, LakeLayout.ProductsKey, ordersKeys, itemsKeys, new DateTimeOffset(2024, 1, 16, 0, 5, 0, TimeSpan.Zero));
+        var options = new SampleOptions { Items = items, Days = 1, StartDate = batchDate, PartsPerDay = PartFiles, InvalidFirstRows = rejectEarly };
+        await SampleGenerator.WriteAsync(store, options, null, cancellationToken).ConfigureAwait(false);
+        var manifest = new BatchManifest(LakeLayout.FormatDate(batchDate), 1, LakeLayout.ProductsKey,
+            await PartsAsync(store, Dataset.Orders, batchDate, cancellationToken).ConfigureAwait(false),
+            await PartsAsync(store, Dataset.OrderItems, batchDate, cancellationToken).ConfigureAwait(false),
+            new DateTimeOffset(batchDate.AddDays(1), new TimeOnly(0, 5), TimeSpan.Zero));
         await manifest.WriteAsync(store, cancellationToken).ConfigureAwait(false);
         return manifest;
+    }
+
+    private static async Task<List<string>> PartsAsync(IObjectStore store, Dataset dataset, DateOnly batchDate, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var info in store.ListAsync(LakeLayout.BatchPrefix(Stage.Raw, dataset, batchDate), cancellationToken).ConfigureAwait(false))
+            keys.Add(info.Key);
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
     }
 }

@@ -53,6 +53,20 @@ public sealed class PipelineContainersTests(SynthesizedStack sut)
 
     [Theory]
     [MemberData(nameof(Images))]
+    public void BuildContext_ForEachImage_TakesOnlyTheGeneratorFromSamples(string containerName, string dockerfile)
+    {
+        _ = dockerfile;
+        var context = sut.StagedAsset(ImageAssetHash(containerName));
+
+        var samples = Directory.EnumerateFileSystemEntries(Path.Combine(context, "samples"))
+            .Select(entry => Path.GetRelativePath(context, entry).Replace('\\', '/'));
+
+        Assert.Equal(["samples/generator"], samples);
+        Assert.True(File.Exists(Path.Combine(context, "samples", "generator", "KpiPipeline.Samples.csproj")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
     public void BuildContext_ForEachImage_LeavesOutBuildOutputsTestsAndGit(string containerName, string dockerfile)
     {
         _ = dockerfile;

@@ -33,6 +33,15 @@ public sealed class ValidatorAppTests : IDisposable
     [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-rejects-mb", "0" }, "--max-rejects-mb must be a whole number of megabytes from 1, not '0'")]
     [InlineData(new[] { "validate" }, "unexpected argument 'validate'")]
     [InlineData(new[] { "bench", "--items", "many" }, "--items must be a positive whole number, not 'many'")]
+    [InlineData(new[] { "--lake" }, "option --lake needs a value")]
+    [InlineData(new[] { "--manifest", "--lake", "." }, "option --manifest needs a value")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "--max-file-mb", "lots", "--colour" }, "unknown option '--colour'")]
+    [InlineData(new[] { "--version" }, "unknown option '--version'")]
+    [InlineData(new[] { "--manifest", "m", "--bucket", "b", "bench" }, "unexpected argument 'bench'")]
+    [InlineData(new[] { "--manifest", "@args.txt" }, "give exactly one of --bucket <name> or --lake <folder>")]
+    [InlineData(new[] { "bench", "--items" }, "option --items needs a value")]
+    [InlineData(new[] { "bench", "--keep", "true" }, "unexpected bench argument 'true'")]
+    [InlineData(new[] { "bench", "--rounds", "101" }, "--rounds must be a whole number from 1 to 100, not '101'")]
     public async Task RunAsync_BadArguments_OneLineErrorAndExitTwo(string[] args, string message)
     {
         var exit = await RunAsync(args);
@@ -46,6 +55,7 @@ public sealed class ValidatorAppTests : IDisposable
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("--manifest", "m", "--help")]
+    [InlineData("bench", "-h")]
     public async Task RunAsync_Help_UsageOnStandardOutputAndExitZero(params string[] args)
     {
         var exit = await RunAsync(args);
@@ -53,6 +63,24 @@ public sealed class ValidatorAppTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Equal(CommandLine.Usage + "\n", _stdout.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Empty(_stderr.ToString());
+    }
+
+    [Fact]
+    public void Parse_RepeatedOption_TakesTheLastValue()
+    {
+        var (command, error) = CommandLine.Parse(["--manifest", "a", "--bucket", "b", "--manifest", "c", "--max-file-mb", "2"]);
+
+        Assert.Null(error);
+        Assert.Equal(new ValidateCommand("c", "b", null, null, 2L * 1024 * 1024), command);
+    }
+
+    [Fact]
+    public void Parse_BenchWithoutOptions_TakesTheDefaults()
+    {
+        var (command, error) = CommandLine.Parse(["bench"]);
+
+        Assert.Null(error);
+        Assert.Equal(new BenchCommand(1_000_000, 5, null, Keep: false), command);
     }
 
     [Fact]
@@ -156,6 +184,19 @@ public sealed class ValidatorAppTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Matches(@"validation of 300 order items: median \d+ MB/s, best \d+ MB/s; frame checks median \d+\.\d{3} s; peak working set \d+ MiB", _stdout.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_BenchRejectEarly_RejectsTheFirstRowOfEveryPartAndStaysValid()
+    {
+        var folder = Path.Combine(_lake.Root, "bench");
+
+        var exit = await RunAsync(["bench", "--items", "300", "--rounds", "1", "--reject-early", "--keep", "--folder", folder]);
+
+        Assert.Equal(0, exit);
+        var rejects = Directory.EnumerateFiles(Path.Combine(folder, "round-1", "invalid"), "*.rejects.csv", SearchOption.AllDirectories).ToList();
+        Assert.Equal(8, rejects.Count);
+        Assert.All(rejects, file => Assert.Equal(2, File.ReadAllLines(file).Length));
     }
 
     [Fact]

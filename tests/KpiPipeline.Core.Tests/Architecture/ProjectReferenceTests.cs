@@ -17,6 +17,7 @@ public sealed class ProjectReferenceTests
     private const string Dashboard = "dashboard/KpiPipeline.Dashboard.csproj";
     private const string Validator = "validator/KpiPipeline.Validator.csproj";
     private const string SparkJob = "spark-job/KpiPipeline.SparkJob.csproj";
+    private const string Samples = "samples/generator/KpiPipeline.Samples.csproj";
 
     /// <summary>Every project another may reference, and the projects each of them may reference.</summary>
     public static TheoryData<string, string[]> AllowedProjectReferences => new()
@@ -27,7 +28,8 @@ public sealed class ProjectReferenceTests
         { Local, [Core] },
         { Lambda, [Core, Aws, Dashboard] },
         { Dashboard, [Core] },
-        { Validator, [Core, Aws, Local] },
+        { Validator, [Core, Aws, Local, Samples] },
+        { Samples, [Core] },
     };
 
     /// <summary>Packages that mean infrastructure, tooling or a user interface, by the projects that must not carry them.</summary>
@@ -40,6 +42,7 @@ public sealed class ProjectReferenceTests
         { Lambda, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
         { Validator, ["Spectre.Console", "DuckDB", "Grpc"] },
         { SparkJob, ["DuckDB"] },
+        { Samples, ["AWSSDK.", "Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB", "Grpc"] },
         { Dashboard, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Parquet", "DuckDB", "Grpc"] },
     };
 
@@ -76,15 +79,28 @@ public sealed class ProjectReferenceTests
         Assert.DoesNotContain(packages, package => forbiddenPrefixes.Any(prefix => package.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
     }
 
+    /// <summary>The sample generator is tooling: only the two command lines with a bench may carry it, never a deployable library or the Lambda.</summary>
+    [Fact]
+    public void SampleGenerator_IsReferencedOnlyByKpiJobAndTheValidator()
+    {
+        var referencing = ProductionProjects().Where(project => ProjectReferences(project).Contains(Samples));
+
+        Assert.Equal([SparkJob, Validator], referencing.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void ProductionProjects_NeverReferenceTestProjects()
     {
+        Assert.All(ProductionProjects(), project => Assert.DoesNotContain(ProjectReferences(project), reference => reference.StartsWith("tests/", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Every project file outside tests/, as a path relative to the repository root.</summary>
+    private static IEnumerable<string> ProductionProjects()
+    {
         var root = RepositoryRoot.Find();
-        var production = Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
+        return Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
             .Where(path => !path.StartsWith("tests/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal) && !path.Contains("/obj/", StringComparison.Ordinal) && !path.StartsWith("node_modules/", StringComparison.Ordinal));
-
-        Assert.All(production, project => Assert.DoesNotContain(ProjectReferences(project), reference => reference.StartsWith("tests/", StringComparison.Ordinal)));
     }
 
     private static IEnumerable<string> Closure(string project)

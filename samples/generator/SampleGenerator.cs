@@ -29,6 +29,12 @@ public sealed record SampleOptions
     /// order in its own day's folder and the files of a seed unchanged.
     /// </summary>
     public double LateShare { get; init; }
+
+    /// <summary>
+    /// Start every orders and order_items part with one invalid row (rejected by the validator), so validation
+    /// must rewrite every file rather than move it: the slow path, for benchmarks. Off leaves a seed's files unchanged.
+    /// </summary>
+    public bool InvalidFirstRows { get; init; }
 }
 
 public sealed record SampleSummary(long Items, long Orders, int Products, long Bytes);
@@ -92,6 +98,12 @@ public static class SampleGenerator
                 await using var items = new CsvOut(await store.CreateAsync($"raw/order_items/{stamp}/{name}", cancellationToken).ConfigureAwait(false));
                 orders.Line("order_id,user_id,status,created_at,returned_at,num_of_item");
                 items.Line("id,order_id,product_id,sale_price,quantity,status,created_at,returned_at");
+                if (options.InvalidFirstRows)
+                {
+                    // No random draws here: the rows after them stay those of the seed.
+                    orders.Line("bad-order,u,Complete,not a date,,1");
+                    items.Line($"0,1,1,n/a,1,Complete,{stamp}T12:00:00Z,");
+                }
                 var produced = 0L;
                 while (produced < target)
                 {
