@@ -14,85 +14,35 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
     private readonly Dictionary<DateOnly, Output> _outputs = [];
 
     /// <summary>Routes each line of each block to its date's curated object and to the sink; <paramref name="done"/> gets each block back.</summary>
-    /// <remarks>
-    /// Writing Parquet and aggregating each take about as long as joining, so the sink takes the blocks on a task
-    /// of its own, in order (the first copy of a duplicated line is the one counted), after the writer is done with them.
-    /// </remarks>
     public async Task ConsumeAsync(ChannelReader<OrderLineBlock> blocks, Action<OrderLineBlock> done, CancellationToken cancellationToken)
     {
-        if (sink is not IBlockLineSink blockSink)
+        var blockSink = sink as IBlockLineSink;
+        await foreach (var block in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var block in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            // Lines come in runs of one date (a file is mostly one day): each run is copied to its object at once.
+            for (var start = 0; start < block.Count;)
             {
-                await WriteAsync(block, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < block.Count; i++)
-                    sink?.Add(block.Line(i));
-                done(block);
-            }
-            return;
-        }
-        var written = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var aggregating = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var block in written.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                var day = block.Dates[start];
+                var end = start + 1;
+                while (end < block.Count && block.Dates[end] == day)
+                    end++;
+                var date = CuratedValues.FromEpochDay(day);
+                if (!_outputs.TryGetValue(date, out var output))
                 {
-                    for (var i = 0; i < block.Count; i++)
-                        blockSink.Add(block, i);
-                    done(block);
+                    output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
+                    _outputs.Add(date, output);
                 }
+                output.Lines.WriteRows(block, start, end - start);
+                for (var i = start; i < end; i++)
+                {
+                    if (blockSink is not null)
+                        blockSink.Add(block, i);
+                    else
+                        sink?.Add(block.Line(i));
+                }
+                start = end;
             }
-            catch
-            {
-                await stop.CancelAsync().ConfigureAwait(false); // stops the writer too
-                throw;
-            }
-        }, CancellationToken.None);
-        Exception? writeError = null;
-        try
-        {
-            await foreach (var block in blocks.ReadAllAsync(stop.Token).ConfigureAwait(false))
-            {
-                await WriteAsync(block, stop.Token).ConfigureAwait(false);
-                await written.Writer.WriteAsync(block, stop.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e)
-        {
-            writeError = e;
-        }
-        written.Writer.TryComplete(writeError);
-        try
-        {
-            await aggregating.ConfigureAwait(false);
-        }
-        catch when (writeError is not null and not OperationCanceledException)
-        {
-            // The sink stopped because writing failed: the writer's error is the one to report.
-        }
-        if (writeError is not null)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeError);
-    }
-
-    /// <summary>Copies each run of one date to that date's curated object (a file is mostly one day).</summary>
-    private async Task WriteAsync(OrderLineBlock block, CancellationToken cancellationToken)
-    {
-        for (var start = 0; start < block.Count;)
-        {
-            var day = block.Dates[start];
-            var end = start + 1;
-            while (end < block.Count && block.Dates[end] == day)
-                end++;
-            var date = CuratedValues.FromEpochDay(day);
-            if (!_outputs.TryGetValue(date, out var output))
-            {
-                output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
-                _outputs.Add(date, output);
-            }
-            output.Lines.WriteRows(block, start, end - start);
-            start = end;
+            done(block);
         }
     }
 

@@ -7,7 +7,7 @@ using KpiPipeline.Transform;
 
 namespace KpiPipeline.Core.Tests.Transform;
 
-/// <summary>The writer and the sink take the blocks on two tasks: what either throws is what the caller sees.</summary>
+/// <summary>The curated writer feeds the sink as it goes: what the sink throws is what the caller sees.</summary>
 public sealed class CuratedBatchOutputTests : IDisposable
 {
     private readonly TempLake _lake = new();
