@@ -11,8 +11,11 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY core/KpiPipeline.Core.csproj core/
 COPY engine/KpiPipeline.Engine.csproj engine/
+COPY dashboard/KpiPipeline.Dashboard.csproj dashboard/
 COPY adapters/aws/KpiPipeline.Aws.csproj adapters/aws/
+COPY adapters/dynamodb/KpiPipeline.DynamoDb.csproj adapters/dynamodb/
 COPY adapters/local/KpiPipeline.Local.csproj adapters/local/
+COPY adapters/sqlite/KpiPipeline.Sqlite.csproj adapters/sqlite/
 COPY samples/generator/KpiPipeline.Samples.csproj samples/generator/
 COPY validator/KpiPipeline.Validator.csproj validator/
 COPY spark-job/KpiPipeline.SparkJob.csproj spark-job/
@@ -20,8 +23,11 @@ RUN dotnet restore spark-job/KpiPipeline.SparkJob.csproj
 
 COPY core/ core/
 COPY engine/ engine/
+COPY dashboard/ dashboard/
 COPY adapters/aws/ adapters/aws/
+COPY adapters/dynamodb/ adapters/dynamodb/
 COPY adapters/local/ adapters/local/
+COPY adapters/sqlite/ adapters/sqlite/
 COPY samples/generator/ samples/generator/
 COPY validator/ validator/
 COPY spark-job/ spark-job/

@@ -27,7 +27,7 @@ public sealed class KpiTables : Construct
         Category = category;
     }
 
-    /// <summary>Date-range reads are a Query per month on this index (adapters/aws PipelineTables).</summary>
+    /// <summary>Date-range reads are a Query per month on this index (adapters/dynamodb PipelineTables).</summary>
     public const string ByMonthIndex = "by_month";
 
     public ITable Daily { get; }

@@ -24,7 +24,7 @@ internal sealed class LambdaServices
         Settings = settings;
         LoggerFactory = loggerFactory;
         _s3 = new(() => Configured(AwsClients.CreateS3));
-        _dynamoDb = new(() => Configured(AwsClients.CreateDynamoDb));
+        _dynamoDb = new(() => Configured(DynamoDbClients.Create));
     }
 
     public LambdaSettings Settings { get; }

@@ -2,6 +2,7 @@
 //   dotnet run samples/recompute.cs -- .tmp/lake 2024-03-01 2024-03-31
 #:project ../engine/KpiPipeline.Engine.csproj
 #:project ../adapters/local/KpiPipeline.Local.csproj
+#:project ../adapters/sqlite/KpiPipeline.Sqlite.csproj
 // File-based apps default to native AOT, whose runtime pack is not needed to run a script.
 #:property PublishAot=false
 

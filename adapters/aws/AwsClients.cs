@@ -1,11 +1,10 @@
-using Amazon.DynamoDBv2;
 using Amazon.S3;
 
 namespace KpiPipeline.Lake;
 
 /// <summary>
 /// AWS clients configured the way every AWS SDK is: default credential chain and region, and the standard
-/// endpoint overrides (<c>AWS_ENDPOINT_URL_S3</c>, <c>AWS_ENDPOINT_URL_DYNAMODB</c>, <c>AWS_ENDPOINT_URL</c>), which
+/// endpoint overrides (<c>AWS_ENDPOINT_URL_S3</c>, <c>AWS_ENDPOINT_URL</c>), which
 /// the SDK honours by itself. The only addition: with an S3 endpoint override, path-style addressing, since
 /// local S3 servers do not serve virtual-hosted bucket names.
 /// </summary>
@@ -15,8 +14,6 @@ public static class AwsClients
     {
         ForcePathStyle = EndpointOverride("S3") is not null,
     });
-
-    public static IAmazonDynamoDB CreateDynamoDb() => new AmazonDynamoDBClient();
 
     /// <summary>The endpoint override for a service (<c>S3</c>, <c>DYNAMODB</c>, <c>SFN</c>, <c>SNS</c>), falling back to <c>AWS_ENDPOINT_URL</c>.</summary>
     public static Uri? EndpointOverride(string serviceId)

@@ -23,7 +23,7 @@ internal static class InitCommand
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(parse.GetValue(verbose), async context =>
         {
             using var s3 = AwsClients.CreateS3();
-            using var dynamo = AwsClients.CreateDynamoDb();
+            using var dynamo = DynamoDbClients.Create();
             var provisioner = new PipelineProvisioner(s3, dynamo, context.Clock);
             var resources = await provisioner.EnsureAsync(parse.GetValue(bucket)!, PipelineTableNames.FromEnvironment(), cancellationToken).ConfigureAwait(false);
             foreach (var resource in resources)

@@ -57,7 +57,7 @@ internal sealed class LakeTarget : IAsyncDisposable
         if (bucket is not null)
         {
             var s3 = new S3ObjectStore(AwsClients.CreateS3(), bucket);
-            var dynamo = new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), KpiTableNames.FromEnvironment(), clock);
+            var dynamo = new DynamoDbKpiStore(DynamoDbClients.Create(), KpiTableNames.FromEnvironment(), clock);
             return new LakeTarget(s3, dynamo, $"s3://{bucket}", null, bucket);
         }
         var folder = Path.GetFullPath(lake!);
@@ -83,7 +83,7 @@ internal sealed class LakeTarget : IAsyncDisposable
         if (bucket is not null)
         {
             var s3 = new S3ObjectStore(AwsClients.CreateS3(), bucket);
-            var dynamo = new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), KpiTableNames.FromEnvironment(), clock);
+            var dynamo = new DynamoDbKpiStore(DynamoDbClients.Create(), KpiTableNames.FromEnvironment(), clock);
             return new LakeTarget(s3, dynamo, $"s3://{bucket}", null, bucket);
         }
         var folder = Path.GetFullPath(lake!);
@@ -103,7 +103,7 @@ internal sealed class LakeTarget : IAsyncDisposable
         if (Lake is not null)
             return Own(await SqliteBatchTracker.OpenInLakeAsync(Lake, cancellationToken).ConfigureAwait(false));
         var table = Environment.GetEnvironmentVariable(TrackerTableVariable) is { Length: > 0 } name ? name : PipelineTables.BatchFileTracker.DefaultName;
-        var dynamoDb = AwsClients.CreateDynamoDb();
+        var dynamoDb = DynamoDbClients.Create();
         try
         {
             await dynamoDb.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);

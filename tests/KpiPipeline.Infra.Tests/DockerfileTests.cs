@@ -39,6 +39,25 @@ public sealed partial class DockerfileTests
         Assert.Contains(project, dockerfile.ContextCopySources);
     }
 
+    /// <summary>
+    /// Restore sees only the project files copied before it and publish only the folders copied after, so every
+    /// project the published one references, directly or through another, is copied both ways; and a project it
+    /// does not reference is not copied, so the image is rebuilt only for code it runs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void CopiedProjects_AreExactlyThePublishedProjectAndItsReferences(string name)
+    {
+        var dockerfile = Read(name);
+        var copied = dockerfile.ContextCopySources.ToList();
+        var referenced = ProjectClosure(dockerfile.ProjectOf("publish")).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(referenced, copied.Where(source => source.EndsWith(".csproj", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            referenced.Select(project => Path.GetDirectoryName(project)!.Replace('\\', '/') + "/").Order(StringComparer.Ordinal),
+            copied.Where(source => source.EndsWith('/')).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Dockerfiles))]
     public void Entrypoint_RunsTheAssemblyThePublishedProjectBuilds(string name)
@@ -118,6 +137,22 @@ public sealed partial class DockerfileTests
     private static string AssemblyNameOf(string project) =>
         XDocument.Load(InRepo(project)).Descendants("AssemblyName").Select(element => element.Value).SingleOrDefault()
         ?? Path.GetFileNameWithoutExtension(project);
+
+    /// <summary>The project and every project it references, directly or through another, relative to the repository root.</summary>
+    private static IEnumerable<string> ProjectClosure(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.TryPop(out var next))
+        {
+            if (!seen.Add(next))
+                continue;
+            var folder = Path.GetDirectoryName(InRepo(next))!;
+            foreach (var include in XDocument.Load(InRepo(next)).Descendants("ProjectReference").Select(item => (string?)item.Attribute("Include")).OfType<string>())
+                pending.Push(Path.GetRelativePath(Layout.Root, Path.GetFullPath(Path.Combine(folder, include))).Replace('\\', '/'));
+        }
+        return seen;
+    }
 
     private static Regex PinnedImage(string kind) => new($@"^mcr\.microsoft\.com/dotnet/{kind}:10\.0\.\d+(-[a-z-]+)?$");
 

@@ -5,14 +5,17 @@ namespace KpiPipeline.Core.Tests.Architecture;
 
 /// <summary>
 /// The reference rules of docs/architecture.md, read from the project files themselves: the domain has no
-/// infrastructure, adapters depend only on the domain, and each deployable carries only what it runs.
+/// infrastructure, adapters depend only on the domain (the DynamoDB adapter on the AWS one as well, for its clients), and
+/// each deployable carries only what it runs.
 /// </summary>
 public sealed class ProjectReferenceTests
 {
     private const string Core = "core/KpiPipeline.Core.csproj";
     private const string Engine = "engine/KpiPipeline.Engine.csproj";
     private const string Aws = "adapters/aws/KpiPipeline.Aws.csproj";
+    private const string DynamoDb = "adapters/dynamodb/KpiPipeline.DynamoDb.csproj";
     private const string Local = "adapters/local/KpiPipeline.Local.csproj";
+    private const string Sqlite = "adapters/sqlite/KpiPipeline.Sqlite.csproj";
     private const string Lambda = "lambda/KpiPipeline.Lambda.csproj";
     private const string Dashboard = "dashboard/KpiPipeline.Dashboard.csproj";
     private const string Validator = "validator/KpiPipeline.Validator.csproj";
@@ -25,8 +28,10 @@ public sealed class ProjectReferenceTests
         { Core, [] },
         { Engine, [Core] },
         { Aws, [Core] },
+        { DynamoDb, [Core, Aws] },
         { Local, [Core] },
-        { Lambda, [Core, Aws, Dashboard] },
+        { Sqlite, [Core] },
+        { Lambda, [Core, Aws, DynamoDb, Dashboard] },
         { Dashboard, [Core] },
         { Validator, [Core, Aws, Local, Samples] },
         { Samples, [Core] },
@@ -37,10 +42,12 @@ public sealed class ProjectReferenceTests
     {
         { Core, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
         { Engine, ["AWSSDK.", "Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "DuckDB", "Grpc"] },
-        { Aws, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
-        { Local, ["AWSSDK.", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { Aws, ["AWSSDK.DynamoDBv2", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { DynamoDb, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { Local, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
+        { Sqlite, ["AWSSDK.", "Polly", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB"] },
         { Lambda, ["Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "FSharp.Core", "Parquet", "DuckDB", "Grpc", "Apache.Arrow"] },
-        { Validator, ["Spectre.Console", "DuckDB", "Grpc"] },
+        { Validator, ["AWSSDK.DynamoDBv2", "Microsoft.Data.Sqlite", "Polly", "Spectre.Console", "DuckDB", "Grpc"] },
         { SparkJob, ["DuckDB"] },
         { Samples, ["AWSSDK.", "Microsoft.Data.Sqlite", "System.CommandLine", "Spectre.Console", "Deedle", "Parquet", "DuckDB", "Grpc"] },
         { Dashboard, ["AWSSDK.", "Microsoft.Data.Sqlite", "Polly", "System.CommandLine", "Spectre.Console", "Parquet", "DuckDB", "Grpc"] },
@@ -77,6 +84,26 @@ public sealed class ProjectReferenceTests
         var packages = Closure(project).SelectMany(PackageReferences).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         Assert.DoesNotContain(packages, package => forbiddenPrefixes.Any(prefix => package.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>
+    /// The validator reads and writes objects only: no KPI store or batch tracker project, directly or through
+    /// another, so its image carries neither DynamoDB nor SQLite.
+    /// </summary>
+    [Fact]
+    public void Validator_ReferencesNoKpiStoreOrTrackerProject()
+    {
+        var closure = Closure(Validator).ToList();
+
+        Assert.DoesNotContain(DynamoDb, closure);
+        Assert.DoesNotContain(Sqlite, closure);
+    }
+
+    /// <summary>The Lambda runs against DynamoDB only: the SQLite store and tracker stay out of its package.</summary>
+    [Fact]
+    public void Lambda_ReferencesNoSqliteProject()
+    {
+        Assert.DoesNotContain(Sqlite, Closure(Lambda));
     }
 
     /// <summary>The sample generator is tooling: only the two command lines with a bench may carry it, never a deployable library or the Lambda.</summary>

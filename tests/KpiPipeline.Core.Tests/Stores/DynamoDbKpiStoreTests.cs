@@ -20,13 +20,13 @@ public sealed class DynamoDbKpiStoreTests(EmulatorFixture emulators) : KpiStoreC
     }
 
     protected override async Task<IKpiStore> CreateSutAsync() =>
-        new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), await NewTablesAsync(), TimeProvider.System, FastRetries);
+        new DynamoDbKpiStore(DynamoDbClients.Create(), await NewTablesAsync(), TimeProvider.System, FastRetries);
 
     [Fact]
     public async Task WriteAsync_ManyRows_WritesEveryItemAcrossBatchesWithLineage()
     {
         var tables = await NewTablesAsync();
-        var store = new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), tables, TimeProvider.System, FastRetries);
+        var store = new DynamoDbKpiStore(DynamoDbClients.Create(), tables, TimeProvider.System, FastRetries);
 
         await store.WriteAsync(Snapshot(categories: 120, Day1), new KpiLineage("2024-01-01", DateTimeOffset.UnixEpoch), CancellationToken.None);
 
@@ -113,7 +113,7 @@ public sealed class DynamoDbKpiStoreTests(EmulatorFixture emulators) : KpiStoreC
     public async Task WriteAsync_CrashAfterSomeRequestsThenRerun_ConvergesToTheCleanResult(int requestsBeforeCrash)
     {
         var tables = await NewTablesAsync();
-        var store = new DynamoDbKpiStore(AwsClients.CreateDynamoDb(), tables, TimeProvider.System, FastRetries);
+        var store = new DynamoDbKpiStore(DynamoDbClients.Create(), tables, TimeProvider.System, FastRetries);
         await store.WriteAsync(Snapshot(categories: 40, Day1), Lineage, CancellationToken.None);
         await store.WriteAsync(Snapshot(categories: 5, Day2), Lineage, CancellationToken.None);
         // Day 1 shrinks to 10 categories with new values; day 2 loses every line.

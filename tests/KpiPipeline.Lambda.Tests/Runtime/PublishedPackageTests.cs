@@ -11,13 +11,13 @@ public sealed class PublishedPackageTests
     /// <summary>Every file of the package starts with one of these (assemblies, symbols, deps and runtime config).</summary>
     private static readonly string[] AllowedPrefixes =
     [
-        "KpiPipeline.Lambda.", "KpiPipeline.Core.", "KpiPipeline.Aws.", "KpiPipeline.Dashboard.",
+        "KpiPipeline.Lambda.", "KpiPipeline.Core.", "KpiPipeline.Aws.", "KpiPipeline.DynamoDb.", "KpiPipeline.Dashboard.",
         "AWSSDK.Core.", "AWSSDK.S3.", "AWSSDK.DynamoDBv2.",
         "Microsoft.Extensions.", "Polly.Core.",
     ];
 
     private static readonly string[] Forbidden =
-        ["sqlite", "System.CommandLine", "Spectre.Console", "kpi-job", "KpiPipeline.Local", "KpiPipeline.Engine", "KpiPipeline.SparkJob", "Parquet", "Grpc", "Apache.Arrow", "AspNetCore"];
+        ["sqlite", "System.CommandLine", "Spectre.Console", "kpi-job", "KpiPipeline.Local", "KpiPipeline.Sqlite", "KpiPipeline.Engine", "KpiPipeline.SparkJob", "Parquet", "Grpc", "Apache.Arrow", "AspNetCore"];
 
     [Fact]
     public async Task Publish_LambdaPackage_HoldsOnlyWhatTheFunctionsUse()
@@ -41,6 +41,7 @@ public sealed class PublishedPackageTests
         var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
 
         Assert.Contains(libraries, library => library.StartsWith("KpiPipeline.Core/", StringComparison.Ordinal));
+        Assert.Contains(libraries, library => library.StartsWith("KpiPipeline.DynamoDb/", StringComparison.Ordinal));
         Assert.All(Forbidden, name =>
         {
             Assert.DoesNotContain(libraries, library => library.Contains(name, StringComparison.OrdinalIgnoreCase));
