@@ -31,6 +31,7 @@ internal static class DashboardPage
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>KPI dashboard {{from}} to {{to}}</title>
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="icon" href="data:,">
             <style>
             body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;background:#fafafa}
             h1{font-size:1.4rem}h2{font-size:1.1rem;margin:0 0 .5rem}
