@@ -19,7 +19,7 @@ internal readonly record struct IdKey(long Number, string? Text)
 /// strings. Shop ids are mostly numeric, and a set of longs is a fraction of the memory and cache misses of a set
 /// of strings.
 /// </summary>
-internal sealed class DistinctSet
+internal sealed class DistinctSet : IDisposable
 {
     private readonly LongSet _numbers = new();
     private readonly HashSet<string> _texts = new(StringComparer.Ordinal);
@@ -37,10 +37,11 @@ internal sealed class DistinctSet
     /// <summary>Adds every value of <paramref name="other"/>.</summary>
     public void UnionWith(DistinctSet other)
     {
-        foreach (var number in other._numbers.Values())
-            _numbers.Add(number);
+        _numbers.UnionWith(other._numbers);
         _texts.UnionWith(other._texts);
     }
+
+    public void Dispose() => _numbers.Dispose();
 
     /// <summary>How many of this set's values are in <paramref name="other"/>.</summary>
     public int CountIn(DistinctSet other)

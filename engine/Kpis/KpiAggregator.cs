@@ -11,7 +11,8 @@ internal readonly record struct LineFacts(IdKey OrderId, IdKey UserId, decimal S
 /// per-date aggregates and the distinct sets the definitions need. Lines are de-duplicated per date by
 /// <see cref="OrderLine.LineKey"/>, first come first counted: feed the newest batch's lines first.
 /// </summary>
-public sealed class KpiAggregator
+/// <remarks>Its distinct sets are native bitmaps: dispose an aggregator when done with it.</remarks>
+public sealed class KpiAggregator : IDisposable
 {
     private readonly Dictionary<DateOnly, DateState> _dates = [];
     private DateOnly _lastDate;
@@ -82,15 +83,29 @@ public sealed class KpiAggregator
             try
             {
                 if (_dates.TryGetValue(date, out var ours))
+                {
                     ours.Absorb(theirs);
+                    theirs.Dispose();
+                }
                 else
+                {
                     _dates.Add(date, theirs);
+                }
             }
             catch (OverflowException e)
             {
                 throw Overflow(date, e);
             }
         }
+        other._dates.Clear();
+        _last = null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _dates.Values)
+            state.Dispose();
+        _dates.Clear();
         _last = null;
     }
 
@@ -161,7 +176,7 @@ public sealed class KpiAggregator
     }
 
     /// <summary>Line keys: <c>i:</c> + a numeric item id is kept as a number, anything else as text.</summary>
-    private sealed class LineKeySet
+    private sealed class LineKeySet : IDisposable
     {
         private readonly LongSet _itemIds = new();
         private readonly HashSet<string> _others = new(StringComparer.Ordinal);
@@ -169,18 +184,15 @@ public sealed class KpiAggregator
         public bool Add(IdKey key) => key.Text is null ? _itemIds.Add(key.Number) : _others.Add(key.Text);
 
         /// <summary>Whether any key of <paramref name="other"/> is here (probing with the smaller set's keys).</summary>
-        public bool Overlaps(LineKeySet other)
-        {
-            var (small, large) = other._itemIds.Count <= _itemIds.Count ? (other, this) : (this, other);
-            return small._itemIds.Values().Any(large._itemIds.Contains) || _others.Overlaps(other._others);
-        }
+        public bool Overlaps(LineKeySet other) => _itemIds.Overlaps(other._itemIds) || _others.Overlaps(other._others);
 
         public void UnionWith(LineKeySet other)
         {
-            foreach (var id in other._itemIds.Values())
-                _itemIds.Add(id);
+            _itemIds.UnionWith(other._itemIds);
             _others.UnionWith(other._others);
         }
+
+        public void Dispose() => _itemIds.Dispose();
 
         public static IdKey Key(string lineKey) =>
             lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id) ? new(id, null) : new(0, lineKey);
@@ -189,7 +201,7 @@ public sealed class KpiAggregator
             lineKey.StartsWith("i:"u8) && DistinctSet.TryNumber(lineKey[2..], out var id) ? new(id, null) : new(0, Encoding.UTF8.GetString(lineKey));
     }
 
-    private sealed class DateState
+    private sealed class DateState : IDisposable
     {
         public LineKeySet LineKeys { get; } = new();
 
@@ -199,7 +211,16 @@ public sealed class KpiAggregator
 
         public Dictionary<string, GroupState> Categories { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Adds another state's lines of the same date (none of them counted here).</summary>
+        public void Dispose()
+        {
+            LineKeys.Dispose();
+            ReturnedOrders.Dispose();
+            Daily.Dispose();
+            foreach (var group in Categories.Values)
+                group.Dispose();
+        }
+
+        /// <summary>Adds another state's lines of the same date (none of them counted here); the other keeps its own sets but no groups.</summary>
         public void Absorb(DateState other)
         {
             LineKeys.UnionWith(other.LineKeys);
@@ -208,10 +229,17 @@ public sealed class KpiAggregator
             foreach (var (name, group) in other.Categories)
             {
                 if (Categories.TryGetValue(name, out var ours))
+                {
                     ours.Absorb(group);
+                    group.Dispose();
+                }
                 else
+                {
                     Categories.Add(name, group);
+                }
             }
+            // The groups taken over belong to this state now, the others are disposed: nothing is left for the other to dispose.
+            other.Categories.Clear();
         }
 
         public GroupState Category(string name)
@@ -232,7 +260,7 @@ public sealed class KpiAggregator
     }
 
     /// <summary>The accumulators of one group. Equal measures share one accumulator (records compare by value).</summary>
-    private sealed class GroupState
+    private sealed class GroupState : IDisposable
     {
         private readonly IReadOnlyList<KpiDefinition> _definitions;
         private readonly Accumulator[] _roots;
@@ -251,6 +279,12 @@ public sealed class KpiAggregator
         {
             foreach (var leaf in _leaves)
                 leaf.Add(line);
+        }
+
+        public void Dispose()
+        {
+            foreach (var leaf in _leaves.OfType<DistinctValues>())
+                leaf.Values.Dispose();
         }
 
         /// <summary>Adds another group's state; both come from the same definitions, so their leaves pair up in order.</summary>

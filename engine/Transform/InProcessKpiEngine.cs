@@ -36,35 +36,57 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         KeptDate? keep = null;
         var daily = new List<DailyKpi>();
         var categories = new List<CategoryKpi>();
-        foreach (var date in dates.Order())
+        try
         {
-            var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
-            var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-            var aggregator = new KpiAggregator();
-            // This batch's lines were aggregated while written: use them unless a newer batch must count first.
-            if (batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0))
+            foreach (var date in dates.Order())
             {
-                aggregator = batch.TakeAggregator(date);
-                objects.RemoveAll(o => o.BatchId == batch.BatchId);
-                // The other batches' lines are those the kept state counted: it takes this batch's, if none is a duplicate.
-                if (kept is not null && kept.Date == date && kept.Keys.SetEquals(objects.Select(o => o.Key)) && !kept.State.SharesLinesWith(aggregator))
+                var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
+                var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+                var aggregator = new KpiAggregator();
+                try
                 {
-                    kept.State.Absorb(aggregator);
-                    aggregator = kept.State;
-                    objects.Clear();
-                    DatesFromKeptState++;
+                    // This batch's lines were aggregated while written: use them unless a newer batch must count first.
+                    if (batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0))
+                    {
+                        aggregator.Dispose();
+                        aggregator = batch.TakeAggregator(date);
+                        objects.RemoveAll(o => o.BatchId == batch.BatchId);
+                        // The other batches' lines are those the kept state counted: it takes this batch's, if none is a duplicate.
+                        if (kept is not null && kept.Date == date && kept.Keys.SetEquals(objects.Select(o => o.Key)) && !kept.State.SharesLinesWith(aggregator))
+                        {
+                            kept.State.Absorb(aggregator);
+                            aggregator.Dispose();
+                            (aggregator, kept) = (kept.State, null);
+                            objects.Clear();
+                            DatesFromKeptState++;
+                        }
+                    }
+                    // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per
+                    // line; the next blocks are decoded on another thread while the aggregator takes the current one.
+                    await AggregateAsync(objects, aggregator, cancellationToken).ConfigureAwait(false);
+                    var result = aggregator.Result();
+                    daily.AddRange(result.Daily);
+                    categories.AddRange(result.Category);
+                    if (batch is not null && LakeLayout.TryParseDate(batch.BatchId, out var batchDate) && batchDate == date)
+                    {
+                        keep?.State.Dispose();
+                        keep = new KeptDate(date, keys, aggregator);
+                        aggregator = null;
+                    }
+                }
+                finally
+                {
+                    aggregator?.Dispose();
                 }
             }
-            // Other batches' lines of the date: typed columns straight into the aggregator, no record or string per
-            // line; the next blocks are decoded on another thread while the aggregator takes the current one.
-            await AggregateAsync(objects, aggregator, cancellationToken).ConfigureAwait(false);
-            var result = aggregator.Result();
-            daily.AddRange(result.Daily);
-            categories.AddRange(result.Category);
-            if (batch is not null && LakeLayout.TryParseDate(batch.BatchId, out var batchDate) && batchDate == date)
-                keep = new KeptDate(date, keys, aggregator);
+            (_kept, keep) = (keep, null);
         }
-        _kept = keep;
+        finally
+        {
+            kept?.State.Dispose();
+            keep?.State.Dispose();
+            batch?.Dispose();
+        }
         return new KpiSnapshot(daily, categories) { Dates = [.. dates.Distinct()] };
     }
 
@@ -145,7 +167,7 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
     private sealed record KeptDate(DateOnly Date, HashSet<string> Keys, KpiAggregator State);
 
     /// <summary>One aggregator per date the batch writes lines for.</summary>
-    private sealed class BatchLines(string batchId) : IBlockLineSink
+    private sealed class BatchLines(string batchId) : IBlockLineSink, IDisposable
     {
         private readonly Dictionary<DateOnly, KpiAggregator> _byDate = [];
         private int _lastDay = int.MinValue;
@@ -171,6 +193,15 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
                 _lastDay = day;
             }
             _last.Add(block, index);
+        }
+
+        /// <summary>Disposes the aggregators of dates nobody took.</summary>
+        public void Dispose()
+        {
+            foreach (var aggregator in _byDate.Values)
+                aggregator.Dispose();
+            _byDate.Clear();
+            _last = null;
         }
 
         /// <summary>Hands over a date's aggregator (releasing it from the sink, so memory goes as dates finish).</summary>
