@@ -62,7 +62,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         try
         {
             var response = await s3.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-            return new ResponseStream(response);
+            return new ResponseStream(s3, bucket, key, response);
         }
         catch (AmazonS3Exception e) when (Unavailable(e, key) is { } unavailable)
         {
@@ -177,20 +177,60 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         _ => null,
     };
 
-    /// <summary>Keeps the GetObject response alive as long as its body is being read.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    /// <summary>
+    /// Keeps the GetObject response alive as long as its body is being read, and resumes a body cut off in the middle
+    /// (the SDK retries a request, not a body already handed over) with a ranged GET of the same version (ETag).
+    /// </summary>
+    private sealed class ResponseStream(IAmazonS3 s3, string bucket, string key, GetObjectResponse first) : Stream
     {
-        private readonly Stream _inner = response.ResponseStream;
+        private const int MaxResumes = 3;
+
+        private readonly long _length = first.ContentLength;
+        private readonly string _etag = first.ETag;
+        private GetObjectResponse _response = first;
+        private long _position;
+        private int _resumes;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
-        public override long Length => response.ContentLength;
+        public override long Length => _length;
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                try
+                {
+                    var read = await _response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    if (read == 0 && _position < _length && !buffer.IsEmpty)
+                        throw new IOException($"{key}: the body ended after {_position} of {_length} bytes");
+                    _position += read;
+                    return read;
+                }
+                catch (IOException) when (_resumes < MaxResumes && _position < _length && !cancellationToken.IsCancellationRequested)
+                {
+                    _resumes++;
+                    var rest = await s3.GetObjectAsync(new GetObjectRequest
+                    {
+                        BucketName = bucket,
+                        Key = key,
+                        ByteRange = new ByteRange(_position, _length - 1),
+                        EtagToMatch = _etag,
+                    }, cancellationToken).ConfigureAwait(false);
+                    _response.Dispose();
+                    _response = rest;
+                }
+            }
+        }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -198,7 +238,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
         protected override void Dispose(bool disposing)
         {
             if (disposing)
-                response.Dispose();
+                _response.Dispose();
             base.Dispose(disposing);
         }
     }
