@@ -215,8 +215,10 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
                     _position += read;
                     return read;
                 }
-                catch (IOException) when (_resumes < MaxResumes && _position < _length && !cancellationToken.IsCancellationRequested)
+                catch (IOException) when (_resumes < MaxResumes && _position < _length && !string.IsNullOrEmpty(_etag) && !cancellationToken.IsCancellationRequested)
                 {
+                    // Only a response that said which version it was (its ETag) can be resumed, and only from a part
+                    // of that version whose total length is the one first announced.
                     _resumes++;
                     var rest = await s3.GetObjectAsync(new GetObjectRequest
                     {
@@ -225,6 +227,11 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket) : IObjectStore
                         ByteRange = new ByteRange(_position, _length - 1),
                         EtagToMatch = _etag,
                     }, cancellationToken).ConfigureAwait(false);
+                    if (rest.ContentRange?.EndsWith(FormattableString.Invariant($"/{_length}"), StringComparison.Ordinal) != true)
+                    {
+                        rest.Dispose();
+                        throw new IOException($"{key}: resuming the read at byte {_position} got '{rest.ContentRange}', not a part of the {_length} bytes first announced");
+                    }
                     _response.Dispose();
                     _response = rest;
                 }

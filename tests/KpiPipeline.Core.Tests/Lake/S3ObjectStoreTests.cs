@@ -33,6 +33,25 @@ public sealed class S3ObjectStoreTests(EmulatorFixture emulators) : ObjectStoreC
     }
 
     [Fact]
+    public async Task OpenReadAsync_ResponseThatNamesNoVersion_IsNotResumedButFails()
+    {
+        var bucket = await emulators.NewBucketAsync();
+        await new S3ObjectStore(emulators.CreateS3Client(), bucket).PutAsync("raw/orders/2024-03-01/part-0001.csv", "order_id\n1\n"u8.ToArray(), CancellationToken.None);
+        // A dropped connection: a 200 promising one byte, without ETag or real length, then nothing.
+        var gets = 0;
+        await using var proxy = new FaultProxy(emulators.FauxqsUrl, r => r.Method == "GET" && r.PathAndQuery.Contains("part-0001", StringComparison.Ordinal) && Interlocked.Increment(ref gets) == 1 ? Fault.DroppedConnection : null);
+        using var s3 = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("test", "test"),
+            new Amazon.S3.AmazonS3Config { ServiceURL = proxy.Url.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var store = new S3ObjectStore(s3, bucket);
+
+        await using var stream = await store.OpenReadAsync("raw/orders/2024-03-01/part-0001.csv", CancellationToken.None);
+        using var read = new MemoryStream();
+
+        await Assert.ThrowsAnyAsync<IOException>(() => stream.CopyToAsync(read));
+        Assert.Equal(1, gets);
+    }
+
+    [Fact]
     public async Task CreateAsync_LargeObject_UploadsInPartsWithFlatMemory()
     {
         var store = await CreateSutAsync();
