@@ -33,11 +33,10 @@ public static class CuratedOrderLines
     }
 
     /// <summary>Every line of a curated object, block by block: <paramref name="block"/> is refilled for each step.</summary>
-    /// <param name="kpiColumnsOnly">Only the columns the KPI aggregator reads are filled (Parquet; a CSV object fills all).</param>
     internal static async IAsyncEnumerable<OrderLineBlock> ReadBlocksAsync(IObjectStore store, string key, OrderLineBlock block,
-        [EnumeratorCancellation] CancellationToken cancellationToken, bool kpiColumnsOnly = false)
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var reader = await OpenBlocksAsync(store, key, kpiColumnsOnly, cancellationToken).ConfigureAwait(false);
+        await using var reader = await OpenBlocksAsync(store, key, kpiColumnsOnly: false, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadNextAsync(block, cancellationToken).ConfigureAwait(false))
             yield return block;
     }

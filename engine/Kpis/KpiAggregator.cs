@@ -183,7 +183,7 @@ public sealed class KpiAggregator : IDisposable
 
         public bool Add(IdKey key) => key.Text is null ? _itemIds.Add(key.Number) : _others.Add(key.Text);
 
-        /// <summary>Whether any key of <paramref name="other"/> is here (probing with the smaller set's keys).</summary>
+        /// <summary>Whether any key of <paramref name="other"/> is here.</summary>
         public bool Overlaps(LineKeySet other) => _itemIds.Overlaps(other._itemIds) || _others.Overlaps(other._others);
 
         public void UnionWith(LineKeySet other)

@@ -42,15 +42,14 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
             {
                 var objects = await CuratedObjectsAsync(date, cancellationToken).ConfigureAwait(false);
                 var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-                var aggregator = new KpiAggregator();
+                // This batch's lines were aggregated while written: use them unless a newer batch must count first.
+                var first = batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0) ? batch : null;
+                KpiAggregator? aggregator = first?.TakeAggregator(date) ?? new KpiAggregator();
                 try
                 {
-                    // This batch's lines were aggregated while written: use them unless a newer batch must count first.
-                    if (batch is not null && (objects.Count == 0 || string.CompareOrdinal(objects[0].BatchId, batch.BatchId) <= 0))
+                    if (first is not null)
                     {
-                        aggregator.Dispose();
-                        aggregator = batch.TakeAggregator(date);
-                        objects.RemoveAll(o => o.BatchId == batch.BatchId);
+                        objects.RemoveAll(o => o.BatchId == first.BatchId);
                         // The other batches' lines are those the kept state counted: it takes this batch's, if none is a duplicate.
                         if (kept is not null && kept.Date == date && kept.Keys.SetEquals(objects.Select(o => o.Key)) && !kept.State.SharesLinesWith(aggregator))
                         {
@@ -67,12 +66,9 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
                     var result = aggregator.Result();
                     daily.AddRange(result.Daily);
                     categories.AddRange(result.Category);
+                    // Only the batch's own date is kept: the next batch's late orders fall on it.
                     if (batch is not null && LakeLayout.TryParseDate(batch.BatchId, out var batchDate) && batchDate == date)
-                    {
-                        keep?.State.Dispose();
-                        keep = new KeptDate(date, keys, aggregator);
-                        aggregator = null;
-                    }
+                        (keep, aggregator) = (new KeptDate(date, keys, aggregator), null);
                 }
                 finally
                 {

@@ -1,4 +1,3 @@
-using System.Text;
 using KpiPipeline.Kpis;
 using KpiPipeline.Stores;
 using KpiPipeline.Testing;
@@ -44,12 +43,10 @@ public sealed class BatchSplitPropertyTests
         {
             var batch = new ValidatedBatch(lake, $"2024-02-0{b + 1}")
                 .Products(ShopFiles.Products(("p0", "A"), ("p1", "B"), ("p2", "C, c"), ("p3", "A")))
-                .Orders("part.csv", Csv("order_id,user_id,created_at,status", batches[b].Orders))
-                .Items("part.csv", Csv("id,order_id,product_id,sale_price,quantity", batches[b].Items));
+                .Orders("part.csv", ValidatedBatch.Csv("order_id,user_id,created_at,status", batches[b].Orders))
+                .Items("part.csv", ValidatedBatch.Csv("id,order_id,product_id,sale_price,quantity", batches[b].Items));
             await job.RunAsync(await batch.WriteManifestAsync(), null, CancellationToken.None);
         }
         return await store.ReadAsync(null, null, CancellationToken.None);
     }
-
-    private static string Csv(string header, IEnumerable<string> rows) => new StringBuilder(header).Append('\n').AppendJoin('\n', rows).Append('\n').ToString();
 }

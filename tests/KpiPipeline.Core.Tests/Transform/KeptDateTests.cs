@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using KpiPipeline.Kpis;
 using KpiPipeline.Stores;
 using KpiPipeline.Testing;
@@ -55,8 +54,8 @@ public sealed class KeptDateTests
             previousItem = lastOfTheDay;
             var batch = new ValidatedBatch(lake, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
                 .Products(ShopFiles.Products(("p0", "A"), ("p1", "B"), ("p2", "C, c")))
-                .Orders("part.csv", Csv("order_id,user_id,created_at,status", orders))
-                .Items("part.csv", Csv("id,order_id,product_id,sale_price,quantity", items));
+                .Orders("part.csv", ValidatedBatch.Csv("order_id,user_id,created_at,status", orders))
+                .Items("part.csv", ValidatedBatch.Csv("id,order_id,product_id,sale_price,quantity", items));
             await job.RunAsync(await batch.WriteManifestAsync(), null, CancellationToken.None);
         }
 
@@ -67,6 +66,4 @@ public sealed class KeptDateTests
         // Late orders on three days: the kept state served each one unless a line was delivered again.
         Assert.Equal(redeliverALine ? 0 : 3, engine.DatesFromKeptState);
     }
-
-    private static string Csv(string header, IEnumerable<string> rows) => new StringBuilder(header).Append('\n').AppendJoin('\n', rows).Append('\n').ToString();
 }

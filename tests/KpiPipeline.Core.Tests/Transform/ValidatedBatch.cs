@@ -9,6 +9,9 @@ internal sealed class ValidatedBatch(TempLake lake, string batchId, int version 
     private readonly List<string> _orders = [];
     private readonly List<string> _items = [];
 
+    /// <summary>A CSV file's text: the header, then one line per row.</summary>
+    public static string Csv(string header, IEnumerable<string> rows) => new System.Text.StringBuilder(header).Append('\n').AppendJoin('\n', rows).Append('\n').ToString();
+
     public ValidatedBatch Products(string csv)
     {
         lake.Write(LakeLayout.ProductsKey, csv);
