@@ -238,7 +238,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                     block.ItemId.AddNull();
                 }
                 block.OrderId.Add(file.Field(orderId));
-                block.UserId.Add(orders.UserId(order));
+                orders.CopyUserId(order, block.UserId);
                 block.ProductId.Add(file.Field(productId));
                 block.Category.Add(category);
                 block.SalePrice[i] = millionths;

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text;
 using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
@@ -5,17 +6,21 @@ using KpiPipeline.Kpis;
 namespace KpiPipeline.Transform;
 
 /// <summary>
-/// The batch's orders by id, compactly: numeric ids in an open-addressing table of longs, other ids in a
-/// dictionary, and per order only its created_at, its return flag and its user id's bytes in one shared array,
-/// so millions of orders cost tens of bytes each and no object per order.
+/// The batch's orders by id, compactly: numeric ids in an <see cref="OrderIdIndex"/>, other ids in a dictionary,
+/// and per order its created_at, its return flag and its user id (a number, or a reference to the user's bytes
+/// when the id is not a canonical number) in chunked arrays, so millions of orders cost about 21 bytes each, no
+/// object per order, and no array is copied to grow.
 /// </summary>
 internal sealed class OrderTable
 {
-    private readonly LongIndex _numbers = new();
+    private const int ChunkBits = 16;
+    private const int ChunkSize = 1 << ChunkBits;
+    private const int ChunkMask = ChunkSize - 1;
+
+    private readonly OrderIdIndex _numbers = new();
     private readonly Dictionary<string, int> _texts = new(StringComparer.Ordinal);
-    private readonly Utf8Column _users = new(1024, 8);
-    private long[] _createdAt = new long[1024];
-    private bool[] _returned = new bool[1024];
+    private readonly List<Chunk> _chunks = [];
+    private readonly Utf8Column _textUsers = new(64, 8);
 
     public int Count { get; private set; }
 
@@ -28,26 +33,29 @@ internal sealed class OrderTable
             : GetOrAddText(Encoding.UTF8.GetString(orderId), index);
         if (existing >= 0)
         {
-            // A replaced order keeps its slot; its user bytes are re-appended (rare: ids repeat only across files).
             index = existing;
         }
         else
         {
-            if (Count == _createdAt.Length)
-            {
-                Array.Resize(ref _createdAt, Count * 2);
-                Array.Resize(ref _returned, Count * 2);
-            }
+            if ((index & ChunkMask) == 0)
+                _chunks.Add(new Chunk());
             Count++;
         }
-        _createdAt[index] = createdAtMicros;
-        _returned[index] = returned;
-        _userSlots = EnsureSlots(_userSlots, index);
-        _userSlots[index] = _users.Count;
-        _users.Add(userId);
+        var chunk = _chunks[index >> ChunkBits];
+        var at = index & ChunkMask;
+        chunk.CreatedAt[at] = createdAtMicros;
+        chunk.Returned[at] = returned;
+        if (DistinctSet.TryNumber(userId, out var user))
+        {
+            chunk.Users[at] = user;
+        }
+        else
+        {
+            // A replaced order's text user is appended again: ids repeat only across files, so this stays rare.
+            chunk.Users[at] = ~(long)_textUsers.Count;
+            _textUsers.Add(userId);
+        }
     }
-
-    private int[] _userSlots = new int[1024];
 
     /// <returns>The order's index, or -1 when the batch has no such order.</returns>
     public int Find(ReadOnlySpan<byte> orderId)
@@ -60,11 +68,23 @@ internal sealed class OrderTable
         return _texts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var index) ? index : -1;
     }
 
-    public long CreatedAt(int index) => _createdAt[index];
+    public long CreatedAt(int index) => _chunks[index >> ChunkBits].CreatedAt[index & ChunkMask];
 
-    public bool Returned(int index) => _returned[index];
+    public bool Returned(int index) => _chunks[index >> ChunkBits].Returned[index & ChunkMask];
 
-    public ReadOnlySpan<byte> UserId(int index) => _users[_userSlots[index]];
+    /// <summary>Appends the order's user id, as the bytes the orders file had, to <paramref name="column"/>.</summary>
+    public void CopyUserId(int index, Utf8Column column)
+    {
+        var user = _chunks[index >> ChunkBits].Users[index & ChunkMask];
+        if (user < 0)
+        {
+            column.Add(_textUsers[(int)~user]);
+            return;
+        }
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(user, digits, out var written);
+        column.Add(digits[..written]);
+    }
 
     private int GetOrAddText(string orderId, int index)
     {
@@ -74,71 +94,13 @@ internal sealed class OrderTable
         return -1;
     }
 
-    private static int[] EnsureSlots(int[] slots, int index)
+    private sealed class Chunk
     {
-        if (index >= slots.Length)
-            Array.Resize(ref slots, Math.Max(slots.Length * 2, index + 1));
-        return slots;
-    }
+        public long[] CreatedAt { get; } = new long[ChunkSize];
 
-    /// <summary>Non-negative long keys to int values by open addressing (keys stored + 1; 0 marks an empty slot).</summary>
-    private sealed class LongIndex
-    {
-        private long[] _keys = new long[1024];
-        private int[] _values = new int[1024];
-        private int _count;
+        /// <summary>A canonical numeric user id, or the complement of its index among the text user ids.</summary>
+        public long[] Users { get; } = new long[ChunkSize];
 
-        /// <returns>The existing value, or -1 after adding <paramref name="value"/>.</returns>
-        public int GetOrAdd(long key, int value)
-        {
-            var stored = key + 1;
-            var mask = _keys.Length - 1;
-            var slot = Slot(stored, mask);
-            while (_keys[slot] != 0)
-            {
-                if (_keys[slot] == stored)
-                    return _values[slot];
-                slot = (slot + 1) & mask;
-            }
-            _keys[slot] = stored;
-            _values[slot] = value;
-            if (++_count > _keys.Length / 10 * 7)
-                Grow();
-            return -1;
-        }
-
-        public int Find(long key)
-        {
-            var stored = key + 1;
-            var mask = _keys.Length - 1;
-            var slot = Slot(stored, mask);
-            while (_keys[slot] != 0)
-            {
-                if (_keys[slot] == stored)
-                    return _values[slot];
-                slot = (slot + 1) & mask;
-            }
-            return -1;
-        }
-
-        private static int Slot(long stored, int mask) => (int)((ulong)(stored * -7046029254386353131L) >> 32) & mask;
-
-        private void Grow()
-        {
-            var (keys, values) = (_keys, _values);
-            _keys = new long[keys.Length * 2];
-            _values = new int[keys.Length * 2];
-            var mask = _keys.Length - 1;
-            for (var i = 0; i < keys.Length; i++)
-            {
-                if (keys[i] == 0)
-                    continue;
-                var slot = Slot(keys[i], mask);
-                while (_keys[slot] != 0)
-                    slot = (slot + 1) & mask;
-                _keys[slot] = keys[i];
-                _values[slot] = values[i];
-            }
-        }
+        public bool[] Returned { get; } = new bool[ChunkSize];
     }
 }
