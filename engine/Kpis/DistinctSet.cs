@@ -30,6 +30,15 @@ internal sealed class DistinctSet : IDisposable
 
     public bool Add(IdKey value) => value.Text is null ? _numbers.Add(value.Number) : _texts.Add(value.Text);
 
+    /// <summary>Adds a value without telling whether it was new (cheaper for numbers).</summary>
+    public void Include(IdKey value)
+    {
+        if (value.Text is null)
+            _numbers.Include(value.Number);
+        else
+            _texts.Add(value.Text);
+    }
+
     public bool Contains(string value) => Contains(IdKey.From(value));
 
     public bool Contains(IdKey value) => value.Text is null ? _numbers.Contains(value.Number) : _texts.Contains(value.Text);

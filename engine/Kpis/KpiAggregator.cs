@@ -3,8 +3,14 @@ using KpiPipeline.Curated;
 
 namespace KpiPipeline.Kpis;
 
-/// <summary>What the accumulators read of a line: ids as numbers where they are numbers, the price and quantity.</summary>
-internal readonly record struct LineFacts(IdKey OrderId, IdKey UserId, decimal SalePrice, int Quantity);
+/// <summary>
+/// What the accumulators read of a line: ids as numbers where they are numbers, the price and quantity. The price
+/// is either a decimal or, from curated blocks, whole millionths (<see cref="SaleMillionths"/>, else <see cref="NoMillionths"/>).
+/// </summary>
+internal readonly record struct LineFacts(IdKey OrderId, IdKey UserId, decimal SalePrice, int Quantity, long SaleMillionths = LineFacts.NoMillionths)
+{
+    public const long NoMillionths = long.MinValue;
+}
 
 /// <summary>
 /// The in-process engine: interprets <see cref="KpiDefinitions"/> over a stream of order lines, keeping only
@@ -47,7 +53,7 @@ public sealed class KpiAggregator : IDisposable
             if (!state.LineKeys.Add(LineKeySet.Key(block.LineKey[index])))
                 return false;
             var facts = new LineFacts(IdKey.From(block.OrderId[index]), IdKey.From(block.UserId[index]),
-                CuratedValues.FromMillionths(block.SalePrice[index]), block.Quantity[index]);
+                default, block.Quantity[index], block.SalePrice[index]);
             AddCounted(state, block.Returned[index], state.Category(block.Category[index]), facts);
             return true;
         }
@@ -126,7 +132,7 @@ public sealed class KpiAggregator : IDisposable
     private static void AddCounted(DateState state, bool returned, GroupState category, in LineFacts line)
     {
         if (returned)
-            state.ReturnedOrders.Add(line.OrderId);
+            state.ReturnedOrders.Include(line.OrderId);
         state.Daily.Add(line);
         category.Add(line);
     }
@@ -249,8 +255,28 @@ public sealed class KpiAggregator : IDisposable
             return category;
         }
 
-        /// <summary>A category given as UTF-8: looked up as characters, so a known category costs no string.</summary>
+        /// <summary>
+        /// A category given as UTF-8. A shop has a few dozen categories: those are compared as bytes with the
+        /// ones seen before; beyond that, looked up as characters, so a known category costs no string.
+        /// </summary>
         public GroupState Category(ReadOnlySpan<byte> utf8)
+        {
+            foreach (var (bytes, group) in _byBytes)
+            {
+                if (utf8.SequenceEqual(bytes))
+                    return group;
+            }
+            var found = CategoryByChars(utf8);
+            if (_byBytes.Count < MaxCategoriesByBytes)
+                _byBytes.Add((utf8.ToArray(), found));
+            return found;
+        }
+
+        private const int MaxCategoriesByBytes = 32;
+
+        private readonly List<(byte[] Bytes, GroupState Group)> _byBytes = [];
+
+        private GroupState CategoryByChars(ReadOnlySpan<byte> utf8)
         {
             Span<char> small = stackalloc char[128];
             var chars = utf8.Length <= small.Length ? small : new char[utf8.Length];
@@ -338,19 +364,86 @@ public sealed class KpiAggregator : IDisposable
         }
     }
 
+    /// <summary>
+    /// A sum over lines. The usual measures (prices, quantities, price × quantity) add whole numbers — millionths
+    /// of curated prices, quantities — in 128 bits, which is exact and far cheaper than decimal arithmetic per
+    /// line; the total becomes a decimal once, with the scale the decimal sum of the same values would have (6
+    /// for curated prices, 0 for quantities). Any other expression, or a price given as a decimal, adds decimals.
+    /// </summary>
     private sealed class SumAccumulator(LineExpression value) : Accumulator
     {
+        private readonly Shape _shape = ShapeOf(value);
         private decimal _total;
+        private Int128 _whole;        // quantities, or millionths of prices
+        private bool _hasWhole;
 
-        public override void Add(in LineFacts line) => _total = checked(_total + Evaluate(value, line));
+        private enum Shape
+        {
+            Other,
+            Quantity,
+            Price,
+            PriceTimesQuantity,
+        }
 
-        public override decimal Result(DistinctSet returnedOrders) => _total;
+        public override void Add(in LineFacts line)
+        {
+            switch (_shape)
+            {
+                case Shape.Quantity:
+                    _whole += line.Quantity;
+                    _hasWhole = true;
+                    return;
+                case Shape.Price when line.SaleMillionths != LineFacts.NoMillionths:
+                    _whole += line.SaleMillionths;
+                    _hasWhole = true;
+                    return;
+                case Shape.PriceTimesQuantity when line.SaleMillionths != LineFacts.NoMillionths:
+                    _whole += (Int128)line.SaleMillionths * line.Quantity;
+                    _hasWhole = true;
+                    return;
+                default:
+                    _total = checked(_total + Evaluate(value, line));
+                    return;
+            }
+        }
 
-        public override void Absorb(Accumulator other) => _total = checked(_total + ((SumAccumulator)other)._total);
+        /// <exception cref="OverflowException">The total exceeds what a decimal holds.</exception>
+        public override decimal Result(DistinctSet returnedOrders)
+        {
+            if (!_hasWhole)
+                return _total;
+            var whole = _shape == Shape.Quantity ? (decimal)_whole : Millionths(_whole);
+            return checked(_total + whole);
+        }
+
+        public override void Absorb(Accumulator other)
+        {
+            var sum = (SumAccumulator)other;
+            _total = checked(_total + sum._total);
+            _whole += sum._whole;
+            _hasWhole |= sum._hasWhole;
+        }
+
+        private static decimal Millionths(Int128 millionths)
+        {
+            var magnitude = (UInt128)(millionths < 0 ? -millionths : millionths);
+            if (magnitude >> 96 != 0)
+                throw new OverflowException("The sum exceeds what a decimal holds.");
+            return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), (int)(uint)(magnitude >> 64), millionths < 0, CuratedValues.PriceScale);
+        }
+
+        private static Shape ShapeOf(LineExpression expression) => expression switch
+        {
+            ColumnValue { Column: LineColumn.Quantity } => Shape.Quantity,
+            ColumnValue { Column: LineColumn.SalePrice } => Shape.Price,
+            ProductOf { Left: ColumnValue { Column: LineColumn.SalePrice }, Right: ColumnValue { Column: LineColumn.Quantity } } => Shape.PriceTimesQuantity,
+            ProductOf { Left: ColumnValue { Column: LineColumn.Quantity }, Right: ColumnValue { Column: LineColumn.SalePrice } } => Shape.PriceTimesQuantity,
+            _ => Shape.Other,
+        };
 
         private static decimal Evaluate(LineExpression expression, in LineFacts line) => expression switch
         {
-            ColumnValue { Column: LineColumn.SalePrice } => line.SalePrice,
+            ColumnValue { Column: LineColumn.SalePrice } => line.SaleMillionths == LineFacts.NoMillionths ? line.SalePrice : CuratedValues.FromMillionths(line.SaleMillionths),
             ColumnValue { Column: LineColumn.Quantity } => line.Quantity,
             ProductOf product => Evaluate(product.Left, line) * Evaluate(product.Right, line),
             _ => throw new NotSupportedException($"{expression} is not numeric."),
@@ -362,7 +455,7 @@ public sealed class KpiAggregator : IDisposable
     {
         public DistinctSet Values { get; } = new();
 
-        public override void Add(in LineFacts line) => Values.Add(column switch
+        public override void Add(in LineFacts line) => Values.Include(column switch
         {
             LineColumn.OrderId => line.OrderId,
             LineColumn.UserId => line.UserId,

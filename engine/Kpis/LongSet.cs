@@ -14,11 +14,24 @@ internal sealed class LongSet : IDisposable
 {
     static LongSet() => RoaringLibrary.EnsureResolvable();
 
+    // Values included without asking whether they were new wait here and enter the bitmap together: one call into
+    // the native library per thousand values instead of one per value (each call pins the bitmap's handle).
+    private const int PendingCapacity = 1024;
+
     private readonly Roaring32Bitmap _small = new();
     private readonly LargeIds _large = new();
+    private readonly uint[] _pending = new uint[PendingCapacity];
+    private int _pendingCount;
     private long _lastSeen = -1; // an order's lines come together, so most adds repeat the last value
 
-    public int Count => checked((int)_small.Count + _large.Count);
+    public int Count
+    {
+        get
+        {
+            Flush();
+            return checked((int)_small.Count + _large.Count);
+        }
+    }
 
     /// <returns>False when the value was already in the set.</returns>
     public bool Add(long value)
@@ -27,24 +40,68 @@ internal sealed class LongSet : IDisposable
         if (value == _lastSeen)
             return false;
         _lastSeen = value;
-        return value <= uint.MaxValue ? _small.TryAdd((uint)value) : _large.Add(value);
+        if (value > uint.MaxValue)
+            return _large.Add(value);
+        Flush();
+        return _small.TryAdd((uint)value);
     }
 
-    public bool Contains(long value) => value >= 0 && (value <= uint.MaxValue ? _small.Contains((uint)value) : _large.Contains(value));
+    /// <summary>Adds a value without telling whether it was new (cheaper: small values are added in bulk).</summary>
+    public void Include(long value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        if (value == _lastSeen)
+            return;
+        _lastSeen = value;
+        if (value > uint.MaxValue)
+        {
+            _large.Add(value);
+            return;
+        }
+        _pending[_pendingCount++] = (uint)value;
+        if (_pendingCount == PendingCapacity)
+            Flush();
+    }
+
+    public bool Contains(long value)
+    {
+        Flush();
+        return value >= 0 && (value <= uint.MaxValue ? _small.Contains((uint)value) : _large.Contains(value));
+    }
 
     /// <summary>How many of this set's values are in <paramref name="other"/>.</summary>
-    public int CountIn(LongSet other) => checked((int)_small.AndCount(other._small) + _large.Values().Count(other._large.Contains));
+    public int CountIn(LongSet other)
+    {
+        Flush();
+        other.Flush();
+        return checked((int)_small.AndCount(other._small) + _large.Values().Count(other._large.Contains));
+    }
 
-    public bool Overlaps(LongSet other) => _small.Overlaps(other._small) || _large.Values().Any(other._large.Contains);
+    public bool Overlaps(LongSet other)
+    {
+        Flush();
+        other.Flush();
+        return _small.Overlaps(other._small) || _large.Values().Any(other._large.Contains);
+    }
 
     public void UnionWith(LongSet other)
     {
+        Flush();
+        other.Flush();
         _small.IOr(other._small);
         foreach (var value in other._large.Values())
             _large.Add(value);
     }
 
     public void Dispose() => _small.Dispose();
+
+    private void Flush()
+    {
+        if (_pendingCount == 0)
+            return;
+        _small.AddMany(_pending.AsSpan(0, _pendingCount));
+        _pendingCount = 0;
+    }
 
     /// <summary>Open addressing (linear probing) in one array, at most 70% full; one cache miss per lookup.</summary>
     private sealed class LargeIds

@@ -199,6 +199,13 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         // Categories as UTF-8, looked up by the product id's characters: no string per line.
         var categoryBytes = categories.ToDictionary(c => c.Key, c => Encoding.UTF8.GetBytes(c.Value), StringComparer.Ordinal);
         var productLookup = categoryBytes.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Numeric product ids (the usual case) are looked up as numbers: no UTF-16 conversion and string hash per line.
+        var numericProducts = new Dictionary<long, byte[]>();
+        foreach (var (id, bytes) in categoryBytes)
+        {
+            if (DistinctSet.TryNumber(id.AsSpan(), out var number))
+                numericProducts[number] = bytes;
+        }
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
         var block = free.TryDequeue(out var reused) ? reused : new OrderLineBlock(BlockLines);
@@ -213,7 +220,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 var order = orders.Find(file.Field(orderId));
                 if (order < 0)
                     throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
-                if (!file.TryLookup(productId, productLookup, out _, out var category))
+                var found = DistinctSet.TryNumber(file.Field(productId), out var productNumber)
+                    ? numericProducts.TryGetValue(productNumber, out var category)
+                    : file.TryLookup(productId, productLookup, out _, out category);
+                if (!found)
                     throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
                 var price = file.Decimal(salePrice);
                 if (!CuratedValues.TryToMillionths(price, out var millionths))

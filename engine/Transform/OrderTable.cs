@@ -81,10 +81,18 @@ internal sealed class OrderTable
             column.Add(_textUsers[(int)~user]);
             return;
         }
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(user, digits, out var written);
-        column.Add(digits[..written]);
+        // An order's lines come together: its user's digits are formatted once.
+        if (user != _lastUser)
+        {
+            Utf8Formatter.TryFormat(user, _lastUserDigits, out _lastUserLength);
+            _lastUser = user;
+        }
+        column.Add(_lastUserDigits.AsSpan(0, _lastUserLength));
     }
+
+    private readonly byte[] _lastUserDigits = new byte[20];
+    private long _lastUser = -1;
+    private int _lastUserLength;
 
     private int GetOrAddText(string orderId, int index)
     {

@@ -34,4 +34,21 @@ public sealed class KpiAggregatorOverflowTests
 
         Assert.Contains("2024-03-01", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Result_BlockRevenueBeyondADecimal_ThrowsADataErrorNamingTheDate()
+    {
+        // Every curated price and quantity is in bounds, and the lines are summed exactly; only the day's total
+        // (about 2e23 with six decimals) cannot be a decimal.
+        var block = new KpiPipeline.Curated.OrderLineBlock(100);
+        for (var i = 0; i < 100; i++)
+            block.Add(Line(i, 999_999_999_999.999999m, int.MaxValue));
+        var aggregator = new KpiAggregator();
+        for (var i = 0; i < block.Count; i++)
+            aggregator.Add(block, i);
+
+        var error = Assert.Throws<InvalidDataException>(() => aggregator.Result());
+
+        Assert.StartsWith("The KPIs of 2024-03-01 overflow", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -55,4 +55,48 @@ public sealed class LongSetTests
 
         Assert.Equal(expected, left.CountIn(right));
     }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Include_MixedWithAddAndEveryRead_AnswersLikeHashSet(int seed)
+    {
+        var random = new Random(seed);
+        using var set = new LongSet();
+        using var other = new LongSet();
+        var reference = new HashSet<long>();
+        var otherReference = new HashSet<long>();
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            long value = random.Next(8) == 0 ? random.NextInt64(999_999_999_999_999_999) : random.Next(5_000);
+            switch (random.Next(10))
+            {
+                case 0:
+                    Assert.Equal(reference.Add(value), set.Add(value));
+                    break;
+                case 1:
+                    Assert.Equal(reference.Contains(value), set.Contains(value));
+                    break;
+                case 2:
+                    other.Include(value);
+                    otherReference.Add(value);
+                    break;
+                case 3 when i % 97 == 0:
+                    Assert.Equal(reference.Count(otherReference.Contains), set.CountIn(other));
+                    Assert.Equal(reference.Overlaps(otherReference), set.Overlaps(other));
+                    break;
+                default:
+                    set.Include(value);
+                    reference.Add(value);
+                    break;
+            }
+        }
+
+        Assert.Equal(reference.Count, set.Count);
+        set.UnionWith(other);
+        reference.UnionWith(otherReference);
+        Assert.Equal(reference.Count, set.Count);
+        Assert.All(reference, value => Assert.True(set.Contains(value)));
+    }
 }
