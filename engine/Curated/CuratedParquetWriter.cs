@@ -1,3 +1,4 @@
+using System.Buffers;
 using ParquetSharp;
 
 namespace KpiPipeline.Curated;
@@ -10,8 +11,9 @@ namespace KpiPipeline.Curated;
 internal sealed class CuratedParquetWriter : IDisposable
 {
     private readonly ParquetFileWriter _file;
-    private ByteArray[] _values = new ByteArray[1024];
-    private short[] _definitionLevels = new short[1024];
+    // Pooled: a row group's worth is 2.3 MB, and a run writes one object per date and batch.
+    private ByteArray[] _values = ArrayPool<ByteArray>.Shared.Rent(1024);
+    private short[] _definitionLevels = ArrayPool<short>.Shared.Rent(1024);
     private bool _completed;
 
     public CuratedParquetWriter(Stream stream)
@@ -32,8 +34,10 @@ internal sealed class CuratedParquetWriter : IDisposable
             return;
         if (_values.Length < count)
         {
-            _values = new ByteArray[block.Capacity];
-            _definitionLevels = new short[block.Capacity];
+            ArrayPool<ByteArray>.Shared.Return(_values);
+            ArrayPool<short>.Shared.Return(_definitionLevels);
+            _values = ArrayPool<ByteArray>.Shared.Rent(block.Capacity);
+            _definitionLevels = ArrayPool<short>.Shared.Rent(block.Capacity);
         }
         using var rowGroup = _file.AppendRowGroup();
         Fixed(rowGroup, block.Dates.AsSpan(0, count));
@@ -61,7 +65,16 @@ internal sealed class CuratedParquetWriter : IDisposable
         _completed = true;
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        if (_values.Length == 0)
+            return;
+        ArrayPool<ByteArray>.Shared.Return(_values);
+        ArrayPool<short>.Shared.Return(_definitionLevels);
+        _values = [];
+        _definitionLevels = [];
+    }
 
     private static void Fixed<T>(RowGroupWriter rowGroup, ReadOnlySpan<T> values)
         where T : unmanaged

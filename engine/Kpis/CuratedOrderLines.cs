@@ -136,10 +136,12 @@ public static class CuratedOrderLines
         public Writer(Stream stream, int rowGroupLines = RowGroupLines)
         {
             _parquet = new CuratedParquetWriter(stream);
-            _block = new OrderLineBlock(rowGroupLines);
+            _block = OrderLineBlockPool.Rent(rowGroupLines);
         }
 
-        public long LinesWritten => _parquet.LinesWritten + _block.Count;
+        private bool _disposed;
+
+        public long LinesWritten => _parquet.LinesWritten + (_disposed ? 0 : _block.Count);
 
         /// <exception cref="InvalidDataException">The line's price does not fit DECIMAL(18,6).</exception>
         public ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
@@ -186,13 +188,18 @@ public static class CuratedOrderLines
 
         public async ValueTask DisposeAsync()
         {
+            if (_disposed)
+                return;
             try
             {
                 await CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
+                _disposed = true;
                 _parquet.Dispose();
+                // Only once: a block handed back twice would be handed to two writers.
+                OrderLineBlockPool.Return(_block);
             }
         }
 
