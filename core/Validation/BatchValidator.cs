@@ -127,8 +127,8 @@ public sealed class BatchValidator(IObjectStore store, ValidationOptions options
     }
 
     /// <summary>
-    /// Tells the file validator how many bytes the dataset's raw files hold (one listing per folder), so its
-    /// key table is sized once for the whole day instead of part after part.
+    /// Tells the file validator how many bytes the dataset's raw files hold (one listing per folder), so a key
+    /// table of scattered ids is sized once for the whole day instead of part after part.
     /// </summary>
     private async Task ReserveKeysAsync(IReadOnlyList<ManifestFile> files, List<(ManifestFile File, string? Location)> located, FileValidator validator, CancellationToken ct)
     {

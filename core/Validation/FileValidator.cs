@@ -70,7 +70,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     continue;
                 }
                 if (++tally.RowsRead == SampleRows)
-                    ReserveFromSample(file.Dataset, checker.OwnKeys, size, reader.BytesConsumed, tally.RowsRead);
+                    ReserveFromSample(file.Dataset, checker.OwnKeys, reader.BytesConsumed, tally.RowsRead);
                 // An over-long record is cut at the buffer's end, possibly inside a character: not evidence of another encoding.
                 if (reader.Problem != CsvRecordProblem.RecordTooLong && !IsText(reader.RawRecord))
                 {
@@ -106,7 +106,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
             }
 
             if (tally.RowsRead < SampleRows)
-                ReserveFromSample(file.Dataset, checker.OwnKeys, size, reader.BytesConsumed, tally.RowsRead);
+                ReserveFromSample(file.Dataset, checker.OwnKeys, reader.BytesConsumed, tally.RowsRead);
             fileError ??= tally.RowsRead == 0
                 ? new Violation(ValidationRules.NoDataRows, 0, null, ValidationRules.NoDataRows.Expected, "a header only")
                 : FractionExceeded(tally);
@@ -190,18 +190,17 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
     }
 
     /// <summary>
-    /// Tells how many bytes of raw files the dataset has in this run. Its key table is sized once, after the
-    /// first rows of its first file show how long a row is: one allocation of the right size instead of a
-    /// rebuild at every doubling, or a guess that wastes a hundred megabytes at ten million rows.
+    /// Tells how many bytes of raw files the dataset has in this run. Its key table learns how many keys are
+    /// coming once the first rows of its first file show how long a row is: should the ids turn out scattered,
+    /// their table is then allocated once at the right size instead of rebuilt at every doubling.
     /// </summary>
     public void ExpectBytes(Dataset dataset, long bytes) => _expectedBytes[dataset] = bytes;
 
-    private void ReserveFromSample(Dataset dataset, KeyTable table, long fileBytes, long bytesRead, long rows)
+    private void ReserveFromSample(Dataset dataset, KeyTable table, long bytesRead, long rows)
     {
         if (rows == 0)
             return;
         var rowBytes = Math.Max(8, bytesRead / rows);
-        table.ReserveLog((int)Math.Min(int.MaxValue / 2, fileBytes / rowBytes * 17 / 16));
         if (!_expectedBytes.Remove(dataset, out var total))
             return;
         var additional = Math.Max(0, total - bytesRead) / rowBytes;

@@ -10,22 +10,13 @@ namespace KpiPipeline.Validation;
 /// rolled back, so the keys of a file that ends up quarantined stop counting for the batch.
 /// </summary>
 /// <remarks>
-/// Random memory access and memory size dominate a ten-million-key table, so shop ids (plain integers,
-/// mostly ascending in a file) get a table of their own: 12 bytes a slot, at most three quarters full;
-/// neighbouring numbers share a group of eight consecutive slots (one or two cache lines), groups are
-/// spread by Fibonacci hashing, collisions probe linearly, and removal shifts back (no tombstones). Any
-/// other key (with letters, leading zeros, more than 18 digits) goes to a chained table over a byte arena.
+/// Shop ids (plain integers, mostly ascending in a file) go to a <see cref="NumericKeyTable"/>, which pages
+/// dense runs of them at about four bytes a key. Any other key (with letters, leading zeros, more than 18
+/// digits) goes to a chained table over a byte arena.
 /// </remarks>
 internal sealed class KeyTable
 {
-    private const int GroupSize = 8;
-
-    // Numeric keys, open addressing. A key is stored + 1 so that 0 marks an empty slot.
-    private long[] _keys;
-    private int[] _values;
-    private int _numericCount;
-    private long[] _log = new long[1024];   // numeric keys added since the latest mark, for rollback
-    private int _logCount;
+    private readonly NumericKeyTable _numeric;
     private int _generation;
 
     // Other keys, chained, in insertion order (so a rollback truncates).
@@ -35,34 +26,29 @@ internal sealed class KeyTable
     private byte[] _arena = new byte[4096];
     private int _arenaUsed;
 
-    public KeyTable(int expectedKeys = 1024)
-    {
-        var capacity = CapacityFor(Math.Max(expectedKeys, 64));
-        _keys = new long[capacity];
-        _values = new int[capacity];
-    }
+    public KeyTable(int expectedKeys = 1024) => _numeric = new NumericKeyTable(expectedKeys);
 
-    public int Count => _numericCount + _entryCount;
+    public int Count => _numeric.Count + _entryCount;
 
     public readonly record struct Checkpoint(int Generation, int EntryCount, int ArenaUsed);
 
     /// <summary>Marks the current content; only the latest mark can be rolled back to.</summary>
     public Checkpoint Mark()
     {
-        _logCount = 0;
+        _numeric.Mark();
         return new Checkpoint(++_generation, _entryCount, _arenaUsed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Contains(ReadOnlySpan<byte> key) =>
-        TryNumeric(key, out var number) ? FindSlot(number) >= 0 : FindEntry(key, Hash(key)) >= 0;
+        TryNumeric(key, out var number) ? _numeric.Contains(number) : FindEntry(key, Hash(key)) >= 0;
 
     /// <summary>Adds the key unless present; returns false with the stored value when it is.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(ReadOnlySpan<byte> key, int value, out int existing)
     {
         if (TryNumeric(key, out var number))
-            return TryAddNumeric(number, value, out existing);
+            return _numeric.TryAdd(number, value, out existing);
         var hash = Hash(key);
         var found = FindEntry(key, hash);
         if (found >= 0)
@@ -90,10 +76,7 @@ internal sealed class KeyTable
     {
         if (checkpoint.Generation != _generation)
             throw new InvalidOperationException("Only the latest mark of a key table can be rolled back to.");
-        for (var i = 0; i < _logCount; i++)
-            RemoveAt(FindSlot(_log[i]));
-        _numericCount -= _logCount;
-        _logCount = 0;
+        _numeric.Rollback();
         for (var i = _entryCount - 1; i >= checkpoint.EntryCount; i--)
         {
             var bucket = _entries[i].Hash & (_buckets.Length - 1);
@@ -103,133 +86,8 @@ internal sealed class KeyTable
         _arenaUsed = checkpoint.ArenaUsed;
     }
 
-    /// <summary>Makes room for this many more keys at once, so a large file does not rebuild the table at every doubling.</summary>
-    public void Reserve(int additionalKeys)
-    {
-        var capacity = CapacityFor((long)_numericCount + Math.Max(0, additionalKeys));
-        if (capacity > _keys.Length)
-            Rebuild(capacity);
-    }
-
-    /// <summary>Sizes the rollback log for the keys one file is expected to add, so it is not regrown by doubling.</summary>
-    public void ReserveLog(int keys)
-    {
-        if (keys > _log.Length)
-            Array.Resize(ref _log, keys);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryAddNumeric(long number, int value, out int existing)
-    {
-        var keys = _keys;
-        var index = Home(number, keys.Length);
-        var stored = number + 1;
-        while (true)
-        {
-            var key = keys[index];
-            if (key == stored)
-            {
-                existing = _values[index];
-                return false;
-            }
-            if (key == 0)
-                break;
-            if (++index == keys.Length)
-                index = 0;
-        }
-        existing = 0;
-        keys[index] = stored;
-        _values[index] = value;
-        _numericCount++;
-        if (_logCount == _log.Length)
-            Array.Resize(ref _log, _log.Length * 2);
-        _log[_logCount++] = number;
-        if (_numericCount > keys.Length / 4 * 3)
-            Rebuild(keys.Length * 2);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int FindSlot(long number)
-    {
-        var keys = _keys;
-        var index = Home(number, keys.Length);
-        var stored = number + 1;
-        while (true)
-        {
-            var key = keys[index];
-            if (key == stored)
-                return index;
-            if (key == 0)
-                return -1;
-            if (++index == keys.Length)
-                index = 0;
-        }
-    }
-
-    /// <summary>Empties a slot and shifts later entries of the probe run back, so lookups never meet a hole.</summary>
-    private void RemoveAt(int hole)
-    {
-        var keys = _keys;
-        var next = hole;
-        while (true)
-        {
-            keys[hole] = 0;
-            while (true)
-            {
-                if (++next == keys.Length)
-                    next = 0;
-                if (keys[next] == 0)
-                    return;
-                var home = Home(keys[next] - 1, keys.Length);
-                // The entry may fill the hole unless its home lies cyclically in (hole, next].
-                var stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
-                if (!stays)
-                    break;
-            }
-            keys[hole] = keys[next];
-            _values[hole] = _values[next];
-            hole = next;
-        }
-    }
-
-    /// <summary>Eight consecutive numbers share a group of slots; groups are spread over the table.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Home(long number, int capacity)
-    {
-        var mixed = ((ulong)number / GroupSize * 0x9E3779B97F4A7C15UL) >> 32;
-        var group = (int)((mixed * (ulong)(capacity / GroupSize)) >> 32);
-        return (group * GroupSize) + (int)((ulong)number % GroupSize);
-    }
-
-    /// <summary>Slots for this many keys at three quarters full, a multiple of the group size.</summary>
-    private static int CapacityFor(long keys)
-    {
-        var slots = Math.Max(64, (keys * 4 / 3) + GroupSize);
-        return (int)Math.Min(Array.MaxLength / GroupSize * GroupSize, (slots + GroupSize - 1) / GroupSize * GroupSize);
-    }
-
-    private void Rebuild(int capacity)
-    {
-        var oldKeys = _keys;
-        var oldValues = _values;
-        _keys = new long[capacity];
-        _values = new int[capacity];
-        for (var i = 0; i < oldKeys.Length; i++)
-        {
-            var stored = oldKeys[i];
-            if (stored == 0)
-                continue;
-            var index = Home(stored - 1, capacity);
-            while (_keys[index] != 0)
-            {
-                if (++index == capacity)
-                    index = 0;
-            }
-            _keys[index] = stored;
-            _values[index] = oldValues[i];
-        }
-    }
+    /// <summary>Tells how many more keys are coming, so that scattered numeric keys get a table of the right size at once.</summary>
+    public void Reserve(int additionalKeys) => _numeric.Reserve(additionalKeys);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FindEntry(ReadOnlySpan<byte> key, ulong hash)

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -93,6 +95,123 @@ public sealed class KeyTableTests
         });
     }
 
+    /// <summary>
+    /// Against a model written here (a Dictionary plus the keys added since the latest mark): runs of dense ids
+    /// that fill pages past the point where they get arrays of their own, ids around the ends of the paged
+    /// window, scattered 18-digit ids and non-numeric keys, with marks and rollbacks anywhere in between.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public Property AnySequenceOfDenseSparseAndTextKeys_AnswersLikeTheModel()
+    {
+        var dense = Gen.Choose(0, 3 * 4096).Select(i => (long)i);
+        var edges = Gen.OneOf(
+            Gen.Choose(0, 8192).Select(i => (1L << 31) - 4096 + i),
+            Gen.Choose(0, 8192).Select(i => (1L << 32) - 4096 + i));
+        var scattered = from high in Gen.Choose(0, 999_999_999) from low in Gen.Choose(0, 999_999_999) select (high * 1_000_000_000L) + low;
+        var number = Gen.Frequency((4, dense), (2, edges), (2, scattered));
+        var key = Gen.Frequency(
+            (6, number.Select(n => n.ToString(CultureInfo.InvariantCulture))),
+            (1, Gen.Elements("a", "07", "+5", "x-1", "", "99999999999999999999")));
+        var run = from start in Gen.OneOf(dense, edges) from length in Gen.Choose(1, 2500) from step in Gen.Elements(1, 1, 1, 2, 5) select (start, length, step);
+        var operation = Gen.Frequency(
+            (5, key.Select(k => new Operation(OperationKind.Add, k, default))),
+            (3, key.Select(k => new Operation(OperationKind.Contains, k, default))),
+            (3, run.Select(r => new Operation(OperationKind.AddRun, "", r))),
+            (1, Gen.Constant(new Operation(OperationKind.Mark, "", default))),
+            (1, Gen.Constant(new Operation(OperationKind.Rollback, "", default))));
+        return Prop.ForAll(operation.ListOf().ToArbitrary(), operations =>
+        {
+            var sut = new KeyTable();
+            var model = new Dictionary<string, int>();
+            var addedSinceMark = new List<string>();
+            KeyTable.Checkpoint? mark = null;
+            var value = 0;
+            bool Add(string k)
+            {
+                var added = sut.TryAdd(Bytes(k), ++value, out var existing);
+                if (added != model.TryAdd(k, value) || (!added && existing != model[k]))
+                    return false;
+                if (added)
+                    addedSinceMark.Add(k);
+                return true;
+            }
+            foreach (var op in operations)
+            {
+                switch (op.Kind)
+                {
+                    case OperationKind.Add when !Add(op.Key):
+                        return false;
+                    case OperationKind.Contains when sut.Contains(Bytes(op.Key)) != model.ContainsKey(op.Key):
+                        return false;
+                    case OperationKind.AddRun:
+                        for (var i = 0; i < op.Run.Length; i++)
+                        {
+                            if (!Add((op.Run.Start + ((long)i * op.Run.Step)).ToString(CultureInfo.InvariantCulture)))
+                                return false;
+                        }
+                        break;
+                    case OperationKind.Mark:
+                        mark = sut.Mark();
+                        addedSinceMark.Clear();
+                        break;
+                    case OperationKind.Rollback when mark is { } latest:
+                        sut.Rollback(latest);
+                        foreach (var undone in addedSinceMark)
+                        {
+                            model.Remove(undone);
+                            if (sut.Contains(Bytes(undone)))
+                                return false;
+                        }
+                        addedSinceMark.Clear();
+                        if (sut.Count != model.Count)
+                            return false;
+                        break;
+                }
+            }
+            return sut.Count == model.Count && model.All(pair => !sut.TryAdd(Bytes(pair.Key), 0, out var stored) && stored == pair.Value);
+        });
+    }
+
+    /// <summary>Shop ids count up: a million of them must not take the 16 bytes a key of a hash table.</summary>
+    [Fact]
+    public void TryAdd_AMillionDenseIds_AllocatesUnderSixBytesAKey()
+    {
+        var sut = new KeyTable();
+        sut.Mark();
+        Span<byte> buffer = stackalloc byte[20];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        for (var id = 1; id <= 1_000_000; id++)
+        {
+            Utf8Formatter.TryFormat(id, buffer, out var length);
+            sut.TryAdd(buffer[..length], id, out _);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(1_000_000, sut.Count);
+        Assert.InRange(allocated, 0, 6_000_000);
+    }
+
+    [Fact]
+    public void Rollback_OfIdsThatFilledPagesAfterTheMark_KeepsTheIdsFromBefore()
+    {
+        var sut = CreateSut();
+        for (var id = 0; id < 2000; id++)
+            sut.TryAdd(Bytes(id.ToString(CultureInfo.InvariantCulture)), id, out _);
+        var mark = sut.Mark();
+        for (var id = 2000; id < 50_000; id++)
+            sut.TryAdd(Bytes(id.ToString(CultureInfo.InvariantCulture)), -id, out _);
+
+        sut.Rollback(mark);
+
+        Assert.Equal(2000, sut.Count);
+        Assert.False(sut.TryAdd(Bytes("1999"), 0, out var kept));
+        Assert.Equal(1999, kept);
+        Assert.False(sut.Contains(Bytes("2000")));
+        Assert.False(sut.Contains(Bytes("49999")));
+        Assert.True(sut.TryAdd(Bytes("4096"), 1, out _));
+    }
+
     [Fact]
     public void Rollback_ToAnOlderMark_Throws()
     {
@@ -124,4 +243,15 @@ public sealed class KeyTableTests
     private static KeyTable CreateSut() => new(expectedKeys: 4);
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private enum OperationKind
+    {
+        Add,
+        Contains,
+        AddRun,
+        Mark,
+        Rollback,
+    }
+
+    private readonly record struct Operation(OperationKind Kind, string Key, (long Start, int Length, int Step) Run);
 }
