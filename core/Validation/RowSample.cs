@@ -5,36 +5,56 @@ using KpiPipeline.Csv;
 namespace KpiPipeline.Validation;
 
 /// <summary>
-/// The first accepted rows of a file, as trimmed text in schema order, for the <see cref="IFileInspector"/>.
+/// The first accepted rows of a file, column by column in schema order, for the <see cref="IFileInspector"/>.
 /// Bounded in rows and in characters, so a file of long rows cannot make it large.
 /// </summary>
-internal sealed class RowSample(HeaderBinding binding, int maxRows)
+internal sealed class RowSample
 {
     private const long MaxChars = 32L * 1024 * 1024;
 
-    private readonly List<string?[]> _rows = [];
-    private readonly List<long> _lines = [];
+    private readonly HeaderBinding _binding;
+    private readonly int _maxRows;
+    private readonly SampleColumn?[] _columns;
+    private readonly int[] _positions;
+    private long[] _lines;
+    private int _rows;
     private long _chars;
 
-    public bool IsFull => _rows.Count >= maxRows || _chars >= MaxChars;
+    public RowSample(HeaderBinding binding, int maxRows)
+    {
+        _binding = binding;
+        _maxRows = maxRows;
+        var columns = binding.Schema.Columns;
+        _columns = new SampleColumn?[columns.Count];
+        _positions = new int[columns.Count];
+        for (var i = 0; i < columns.Count; i++)
+        {
+            _positions[i] = binding.PositionOf(i);
+            if (_positions[i] >= 0)
+                _columns[i] = SampleColumn.For(columns[i], maxRows);
+        }
+        _lines = new long[Math.Clamp(maxRows, 1, 1024)];
+    }
+
+    public bool IsFull => _rows >= _maxRows || _chars >= MaxChars;
 
     public void Add(CsvReader record)
     {
-        var row = new string?[binding.Schema.Columns.Count];
-        for (var i = 0; i < row.Length; i++)
+        for (var i = 0; i < _columns.Length; i++)
         {
-            var position = binding.PositionOf(i);
-            if (position < 0)
+            var column = _columns[i];
+            if (column is null)
                 continue;
-            var value = Encoding.UTF8.GetString(Values.Trim(record[position]));
-            _chars += value.Length;
-            row[i] = value;
+            var value = Values.Trim(record[_positions[i]]);
+            // Counted in characters as the text the sample once held, so a sample ends on the same row as it did.
+            _chars += Encoding.UTF8.GetCharCount(value);
+            column.Add(value);
         }
-        _rows.Add(row);
-        _lines.Add(record.LineNumber);
+        if (_rows == _lines.Length)
+            Array.Resize(ref _lines, _lines.Length * 2);
+        _lines[_rows++] = record.LineNumber;
     }
 
     public FileSample ToSample(string key, DateOnly batchDate, long rowsRead, long accepted, long rejected, long offDateRows) =>
-        new(key, binding.Schema.Dataset, batchDate, binding.Schema.Columns,
-            [.. binding.Schema.Columns.Select((_, i) => binding.Has(i))], _rows, _lines, rowsRead, accepted, rejected, offDateRows);
+        new(key, _binding.Schema.Dataset, batchDate, _binding.Schema.Columns, _columns, _lines.AsMemory(0, _rows), rowsRead, accepted, rejected, offDateRows);
 }

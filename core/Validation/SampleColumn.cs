@@ -1,0 +1,224 @@
+using System.Numerics;
+using System.Text;
+using KpiPipeline.Contracts;
+
+namespace KpiPipeline.Validation;
+
+/// <summary>
+/// One column of a file's sample, as the row checks read it: one entry per sampled row, which either holds a
+/// value or is missing (the trimmed field was empty). Numbers and timestamps are kept typed, parsed by the same
+/// parsers as the streaming checks; text is kept as its UTF-8 bytes, so the sample costs no string per value.
+/// </summary>
+public abstract class SampleColumn
+{
+    private const int InitialCapacity = 1024;
+
+    private bool[] _has;
+
+    private protected SampleColumn(ColumnSpec spec, int expectedRows)
+    {
+        Spec = spec;
+        _has = new bool[InitialLength(expectedRows)];
+    }
+
+    public ColumnSpec Spec { get; }
+
+    /// <summary>Room for the first rows; a file shorter than the sample does not allocate the whole of it.</summary>
+    private protected static int InitialLength(int expectedRows) => Math.Clamp(expectedRows, 1, InitialCapacity);
+
+    /// <summary>Sampled rows, missing values included.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Rows that hold a value.</summary>
+    public int ValueCount { get; private set; }
+
+    /// <summary>Per row: true where it holds a value.</summary>
+    public ReadOnlySpan<bool> HasValue => _has.AsSpan(0, Count);
+
+    internal static SampleColumn For(ColumnSpec spec, int expectedRows) => spec.Kind switch
+    {
+        ColumnKind.Decimal => new ValueColumn<decimal>(spec, expectedRows, Decimal),
+        ColumnKind.Quantity => new ValueColumn<long>(spec, expectedRows, Quantity),
+        ColumnKind.Timestamp => new ValueColumn<DateTime>(spec, expectedRows, Timestamp),
+        _ => new TextColumn(spec, expectedRows),
+    };
+
+    /// <summary>Appends a row's trimmed value; empty is missing.</summary>
+    internal void Add(ReadOnlySpan<byte> trimmed)
+    {
+        if (Count == _has.Length)
+        {
+            Array.Resize(ref _has, _has.Length * 2);
+            Grow(_has.Length);
+        }
+        if (trimmed.IsEmpty)
+        {
+            SetMissing(Count);
+        }
+        else
+        {
+            Set(Count, trimmed);
+            _has[Count] = true;
+            ValueCount++;
+        }
+        Count++;
+    }
+
+    private protected abstract void Grow(int capacity);
+
+    private protected abstract void Set(int row, ReadOnlySpan<byte> value);
+
+    private protected abstract void SetMissing(int row);
+
+    // The sample holds accepted rows only: a value that does not parse here is a bug, not data.
+    private static decimal Decimal(ReadOnlySpan<byte> value) =>
+        Values.TryParseDecimal(value, out var parsed) ? parsed : throw Unparsable(value, "decimal");
+
+    private static long Quantity(ReadOnlySpan<byte> value) =>
+        Values.TryParseInteger(value, out var parsed) ? parsed : throw Unparsable(value, "quantity");
+
+    private static DateTime Timestamp(ReadOnlySpan<byte> value) =>
+        Values.TryParseTimestamp(value, out var parsed) ? parsed : throw Unparsable(value, "timestamp");
+
+    private static InvalidOperationException Unparsable(ReadOnlySpan<byte> value, string kind) =>
+        new($"An accepted row holds '{Encoding.UTF8.GetString(value)}', which is not a valid {kind}: the sample and the row checks disagree.");
+}
+
+/// <summary>A column of numbers (decimal), quantities (long) or timestamps (UTC DateTime); a missing value reads as default.</summary>
+public sealed class ValueColumn<T> : SampleColumn
+    where T : struct
+{
+    private readonly Parser _parse;
+    private T[] _values;
+
+    internal ValueColumn(ColumnSpec spec, int expectedRows, Parser parse)
+        : base(spec, expectedRows)
+    {
+        _parse = parse;
+        _values = new T[InitialLength(expectedRows)];
+    }
+
+    internal delegate T Parser(ReadOnlySpan<byte> value);
+
+    /// <summary>One value per row; see <see cref="SampleColumn.HasValue"/> for which rows hold one.</summary>
+    public ReadOnlySpan<T> Values => _values.AsSpan(0, Count);
+
+    private protected override void Grow(int capacity) => Array.Resize(ref _values, capacity);
+
+    private protected override void Set(int row, ReadOnlySpan<byte> value) => _values[row] = _parse(value);
+
+    private protected override void SetMissing(int row) => _values[row] = default;
+}
+
+/// <summary>A text column: every row's trimmed UTF-8 bytes, end to end (a missing value is empty).</summary>
+public sealed class TextColumn : SampleColumn
+{
+    private byte[] _bytes;
+    private int[] _ends;
+    private int[]? _first;
+    private int _distinct;
+
+    internal TextColumn(ColumnSpec spec, int expectedRows)
+        : base(spec, expectedRows)
+    {
+        _ends = new int[InitialLength(expectedRows)];
+        _bytes = new byte[_ends.Length * 16];
+    }
+
+    /// <summary>The row's value as UTF-8; empty where it is missing.</summary>
+    public ReadOnlySpan<byte> Utf8(int row)
+    {
+        var start = row == 0 ? 0 : _ends[row - 1];
+        return _bytes.AsSpan(start, _ends[row] - start);
+    }
+
+    /// <summary>The row's value, or null where it is missing.</summary>
+    public string? GetString(int row) => HasValue[row] ? Encoding.UTF8.GetString(Utf8(row)) : null;
+
+    /// <summary>
+    /// Per row, the first row holding the same value (the row itself when it is the first); -1 where the value is
+    /// missing. Values are compared as UTF-8 bytes, which for valid UTF-8 is comparing them as strings (ordinal).
+    /// </summary>
+    public ReadOnlySpan<int> FirstOccurrences => _first ??= Group(out _distinct);
+
+    /// <summary>Distinct values (missing ones not counted).</summary>
+    public int DistinctCount
+    {
+        get
+        {
+            _first ??= Group(out _distinct);
+            return _distinct;
+        }
+    }
+
+    /// <summary>Every row's value as a string (null where missing); equal values share one string.</summary>
+    public string?[] ToStrings()
+    {
+        var first = FirstOccurrences;
+        var strings = new string?[Count];
+        for (var row = 0; row < strings.Length; row++)
+        {
+            var of = first[row];
+            if (of >= 0)
+                strings[row] = of == row ? Encoding.UTF8.GetString(Utf8(row)) : strings[of];
+        }
+        return strings;
+    }
+
+    /// <summary>An open-addressing table of row numbers keyed by their bytes, filled in row order.</summary>
+    private int[] Group(out int distinct)
+    {
+        distinct = 0;
+        var first = new int[Count];
+        var has = HasValue;
+        var slots = new int[BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, ValueCount * 2))];
+        var mask = slots.Length - 1;
+        for (var row = 0; row < first.Length; row++)
+        {
+            if (!has[row])
+            {
+                first[row] = -1;
+                continue;
+            }
+            var value = Utf8(row);
+            // Rows often come grouped (the items of one order): the previous row settles those without a lookup.
+            if (row > 0 && has[row - 1] && value.SequenceEqual(Utf8(row - 1)))
+            {
+                first[row] = first[row - 1];
+                continue;
+            }
+            var slot = (int)KeyHash.Of(value, 0) & mask;
+            while (true)
+            {
+                var held = slots[slot] - 1;
+                if (held < 0)
+                {
+                    slots[slot] = row + 1;
+                    first[row] = row;
+                    distinct++;
+                    break;
+                }
+                if (value.SequenceEqual(Utf8(held)))
+                {
+                    first[row] = held;
+                    break;
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+        return first;
+    }
+
+    private protected override void Grow(int capacity) => Array.Resize(ref _ends, capacity);
+
+    private protected override void Set(int row, ReadOnlySpan<byte> value)
+    {
+        var start = row == 0 ? 0 : _ends[row - 1];
+        if (start + value.Length > _bytes.Length)
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, start + value.Length));
+        value.CopyTo(_bytes.AsSpan(start));
+        _ends[row] = start + value.Length;
+    }
+
+    private protected override void SetMissing(int row) => _ends[row] = row == 0 ? 0 : _ends[row - 1];
+}
