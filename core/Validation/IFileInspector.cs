@@ -12,7 +12,10 @@ public interface IFileInspector
     /// <summary>How many accepted rows of a file of <paramref name="dataset"/> to keep for <see cref="Inspect"/>; 0 skips the file.</summary>
     int SampleRows(Dataset dataset);
 
-    /// <summary>The file's profile and expectation results; a <see cref="ExpectationStatus.Rejected"/> result quarantines the file.</summary>
+    /// <summary>
+    /// The file's profile and expectation results; a <see cref="ExpectationStatus.Rejected"/> result quarantines the file.
+    /// The sample's arrays are reused once this returns: keep results, not the sample.
+    /// </summary>
     FileQuality Inspect(FileSample sample);
 }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KpiPipeline.Contracts;
 using KpiPipeline.Csv;
@@ -6,7 +8,8 @@ namespace KpiPipeline.Validation;
 
 /// <summary>
 /// The first accepted rows of a file, column by column in schema order, for the <see cref="IFileInspector"/>.
-/// Bounded in rows and in characters, so a file of long rows cannot make it large.
+/// Bounded in rows and in characters, so a file of long rows cannot make it large. Its arrays are pooled:
+/// <see cref="Release"/> them once the file is inspected.
 /// </summary>
 internal sealed class RowSample
 {
@@ -33,11 +36,12 @@ internal sealed class RowSample
             if (_positions[i] >= 0)
                 _columns[i] = SampleColumn.For(columns[i], maxRows);
         }
-        _lines = new long[Math.Clamp(maxRows, 1, 1024)];
+        _lines = ArrayPool<long>.Shared.Rent(Math.Clamp(maxRows, 1, 16 * 1024));
     }
 
     public bool IsFull => _rows >= _maxRows || _chars >= MaxChars;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(CsvReader record)
     {
         for (var i = 0; i < _columns.Length; i++)
@@ -51,8 +55,23 @@ internal sealed class RowSample
             column.Add(value);
         }
         if (_rows == _lines.Length)
-            Array.Resize(ref _lines, _lines.Length * 2);
+        {
+            var larger = ArrayPool<long>.Shared.Rent(_rows * 2);
+            _lines.CopyTo(larger, 0);
+            ArrayPool<long>.Shared.Return(_lines);
+            _lines = larger;
+        }
         _lines[_rows++] = record.LineNumber;
+    }
+
+    /// <summary>Gives the sample's arrays back to the pool: call once the <see cref="FileSample"/> is no longer read.</summary>
+    public void Release()
+    {
+        foreach (var column in _columns)
+            column?.Release();
+        ArrayPool<long>.Shared.Return(_lines);
+        _lines = [];
+        _rows = 0;
     }
 
     public FileSample ToSample(string key, DateOnly batchDate, long rowsRead, long accepted, long rejected, long offDateRows) =>

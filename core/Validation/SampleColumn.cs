@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KpiPipeline.Contracts;
 
@@ -8,23 +10,28 @@ namespace KpiPipeline.Validation;
 /// One column of a file's sample, as the row checks read it: one entry per sampled row, which either holds a
 /// value or is missing (the trimmed field was empty). Numbers and timestamps are kept typed, parsed by the same
 /// parsers as the streaming checks; text is kept as its UTF-8 bytes, so the sample costs no string per value.
+/// The arrays are rented from the shared pool and go back to it once the file is inspected: a sample of ten
+/// thousand rows per part file would otherwise put a few large arrays per file on the large object heap.
 /// </summary>
 public abstract class SampleColumn
 {
-    private const int InitialCapacity = 1024;
+    private const int InitialCapacity = 16 * 1024;
 
     private bool[] _has;
 
     private protected SampleColumn(ColumnSpec spec, int expectedRows)
     {
         Spec = spec;
-        _has = new bool[InitialLength(expectedRows)];
+        _has = ArrayPool<bool>.Shared.Rent(InitialLength(expectedRows));
     }
 
     public ColumnSpec Spec { get; }
 
-    /// <summary>Room for the first rows; a file shorter than the sample does not allocate the whole of it.</summary>
-    private protected static int InitialLength(int expectedRows) => Math.Clamp(expectedRows, 1, InitialCapacity);
+    /// <summary>Rows the column has room for; every per-row array of a subclass is at least as long.</summary>
+    private protected int Capacity => _has.Length;
+
+    /// <summary>Room for the first rows; a file shorter than a large sample does not take the whole of it.</summary>
+    private static int InitialLength(int expectedRows) => Math.Clamp(expectedRows, 1, InitialCapacity);
 
     /// <summary>Sampled rows, missing values included.</summary>
     public int Count { get; private set; }
@@ -44,16 +51,18 @@ public abstract class SampleColumn
     };
 
     /// <summary>Appends a row's trimmed value; empty is missing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Add(ReadOnlySpan<byte> trimmed)
     {
         if (Count == _has.Length)
         {
-            Array.Resize(ref _has, _has.Length * 2);
+            Grow(ref _has, Count * 2);
             Grow(_has.Length);
         }
         if (trimmed.IsEmpty)
         {
             SetMissing(Count);
+            _has[Count] = false;
         }
         else
         {
@@ -62,6 +71,30 @@ public abstract class SampleColumn
             ValueCount++;
         }
         Count++;
+    }
+
+    /// <summary>Gives the column's arrays back to the pool; the column is empty afterwards.</summary>
+    internal virtual void Release()
+    {
+        Return(ref _has);
+        Count = 0;
+        ValueCount = 0;
+    }
+
+    private protected static T[] Rent<T>(int length) => ArrayPool<T>.Shared.Rent(length);
+
+    private protected static void Grow<T>(ref T[] array, int length)
+    {
+        var larger = ArrayPool<T>.Shared.Rent(length);
+        array.AsSpan().CopyTo(larger);
+        ArrayPool<T>.Shared.Return(array);
+        array = larger;
+    }
+
+    private protected static void Return<T>(ref T[] array)
+    {
+        ArrayPool<T>.Shared.Return(array);
+        array = [];
     }
 
     private protected abstract void Grow(int capacity);
@@ -95,7 +128,7 @@ public sealed class ValueColumn<T> : SampleColumn
         : base(spec, expectedRows)
     {
         _parse = parse;
-        _values = new T[InitialLength(expectedRows)];
+        _values = Rent<T>(Capacity);
     }
 
     internal delegate T Parser(ReadOnlySpan<byte> value);
@@ -103,10 +136,18 @@ public sealed class ValueColumn<T> : SampleColumn
     /// <summary>One value per row; see <see cref="SampleColumn.HasValue"/> for which rows hold one.</summary>
     public ReadOnlySpan<T> Values => _values.AsSpan(0, Count);
 
-    private protected override void Grow(int capacity) => Array.Resize(ref _values, capacity);
+    internal override void Release()
+    {
+        base.Release();
+        Return(ref _values);
+    }
 
+    private protected override void Grow(int capacity) => Grow(ref _values, capacity);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Set(int row, ReadOnlySpan<byte> value) => _values[row] = _parse(value);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void SetMissing(int row) => _values[row] = default;
 }
 
@@ -121,8 +162,8 @@ public sealed class TextColumn : SampleColumn
     internal TextColumn(ColumnSpec spec, int expectedRows)
         : base(spec, expectedRows)
     {
-        _ends = new int[InitialLength(expectedRows)];
-        _bytes = new byte[_ends.Length * 16];
+        _ends = Rent<int>(Capacity);
+        _bytes = Rent<byte>(_ends.Length * 16);
     }
 
     /// <summary>The row's value as UTF-8; empty where it is missing.</summary>
@@ -209,16 +250,27 @@ public sealed class TextColumn : SampleColumn
         return first;
     }
 
-    private protected override void Grow(int capacity) => Array.Resize(ref _ends, capacity);
+    internal override void Release()
+    {
+        base.Release();
+        Return(ref _ends);
+        Return(ref _bytes);
+        _first = null;
+        _distinct = 0;
+    }
 
+    private protected override void Grow(int capacity) => Grow(ref _ends, capacity);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Set(int row, ReadOnlySpan<byte> value)
     {
         var start = row == 0 ? 0 : _ends[row - 1];
         if (start + value.Length > _bytes.Length)
-            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, start + value.Length));
+            Grow(ref _bytes, Math.Max(_bytes.Length * 2, start + value.Length));
         value.CopyTo(_bytes.AsSpan(start));
         _ends[row] = start + value.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void SetMissing(int row) => _ends[row] = row == 0 ? 0 : _ends[row - 1];
 }
