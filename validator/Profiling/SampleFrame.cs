@@ -15,19 +15,25 @@ namespace KpiPipeline.Validator.Profiling;
 /// from the dataset's schema and the values are those the streaming checks parsed, never inferred (Deedle
 /// infers from the first rows and reads "-", "NA" or "NaN" as missing). Empty values are missing.
 /// Checks that go through every row read the sample's typed columns (<see cref="Values{T}"/>, <see cref="Text"/>)
-/// in plain loops; the frame serves the checks that need Deedle's statistics.
+/// in plain loops; the frame serves the checks that use Deedle's series and statistics.
 /// </summary>
 internal sealed class SampleFrame
 {
-    private SampleFrame(FileSample sample, Frame<long, string> frame)
+    private readonly Lazy<Frame<long, string>> _frame;
+
+    private SampleFrame(FileSample sample)
     {
         Sample = sample;
-        Frame = frame;
+        _frame = new(() => BuildFrame(sample));
     }
 
     public FileSample Sample { get; }
 
-    public Frame<long, string> Frame { get; }
+    /// <summary>
+    /// The sample as a Deedle frame, built the first time a check asks for it: the checks of orders and order items
+    /// all read the typed columns, and building text columns means a string per value.
+    /// </summary>
+    public Frame<long, string> Frame => _frame.Value;
 
     public int Rows => Sample.Rows;
 
@@ -49,7 +55,9 @@ internal sealed class SampleFrame
     /// <summary>A text column of the sample, row by row as UTF-8; null when the file lacks it.</summary>
     public TextColumn? Text(string column) => Sample.Column(column) is { } found ? (TextColumn)found : null;
 
-    public static SampleFrame Build(FileSample sample)
+    public static SampleFrame Of(FileSample sample) => new(sample);
+
+    private static Frame<long, string> BuildFrame(FileSample sample)
     {
         // Every column shares one row index and the frame is assembled from them as they are: no column is
         // re-aligned to another, nothing is parsed again.
@@ -71,9 +79,8 @@ internal sealed class SampleFrame
             });
         }
         var columnIndex = LinearIndexBuilder.Instance.Create(names.AsReadOnly(), FSharpOption<bool>.None);
-        var frame = new Frame<long, string>(rowIndex, columnIndex, ArrayVectorBuilder.Instance.Create(vectors.ToArray()),
+        return new Frame<long, string>(rowIndex, columnIndex, ArrayVectorBuilder.Instance.Create(vectors.ToArray()),
             LinearIndexBuilder.Instance, ArrayVectorBuilder.Instance);
-        return new SampleFrame(sample, frame);
     }
 
     private static IVector<T> Vector<T>(ValueColumn<T> column)
