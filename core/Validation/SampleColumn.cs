@@ -180,7 +180,7 @@ public sealed class TextColumn : SampleColumn
     /// Per row, the first row holding the same value (the row itself when it is the first); -1 where the value is
     /// missing. Values are compared as UTF-8 bytes, which for valid UTF-8 is comparing them as strings (ordinal).
     /// </summary>
-    public ReadOnlySpan<int> FirstOccurrences => _first ??= Group(out _distinct);
+    public ReadOnlySpan<int> FirstOccurrences => (_first ??= Group(out _distinct)).AsSpan(0, Count);
 
     /// <summary>Distinct values (missing ones not counted).</summary>
     public int DistinctCount
@@ -207,14 +207,17 @@ public sealed class TextColumn : SampleColumn
     }
 
     /// <summary>An open-addressing table of row numbers keyed by their bytes, filled in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Group(out int distinct)
     {
         distinct = 0;
-        var first = new int[Count];
+        var first = Rent<int>(Count);
         var has = HasValue;
-        var slots = new int[BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, ValueCount * 2))];
-        var mask = slots.Length - 1;
-        for (var row = 0; row < first.Length; row++)
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, ValueCount * 2));
+        var slots = Rent<int>(size);
+        Array.Clear(slots, 0, size);
+        var mask = size - 1;
+        for (var row = 0; row < Count; row++)
         {
             if (!has[row])
             {
@@ -247,6 +250,7 @@ public sealed class TextColumn : SampleColumn
                 slot = (slot + 1) & mask;
             }
         }
+        ArrayPool<int>.Shared.Return(slots);
         return first;
     }
 
@@ -255,6 +259,8 @@ public sealed class TextColumn : SampleColumn
         base.Release();
         Return(ref _ends);
         Return(ref _bytes);
+        if (_first is not null)
+            ArrayPool<int>.Shared.Return(_first);
         _first = null;
         _distinct = 0;
     }

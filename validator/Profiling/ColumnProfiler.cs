@@ -38,7 +38,8 @@ internal static class ColumnProfiler
         var values = column.Values;
         var has = column.HasValue;
         // Equal amounts of different scales (1.5, 1.50) are one value; the first of equal extremes is the one reported.
-        var distinct = new HashSet<decimal>(column.ValueCount);
+        using var keys = new LongSet(column.ValueCount);
+        var allMicros = true;
         decimal sum = 0, min = 0, max = 0;
         var first = true;
         for (var row = 0; row < values.Length; row++)
@@ -46,7 +47,10 @@ internal static class ColumnProfiler
             if (!has[row])
                 continue;
             var value = values[row];
-            distinct.Add(value);
+            if (Micros(value) is { } micros)
+                keys.Add(micros);
+            else
+                allMicros = false;
             sum += value;
             if (first)
             {
@@ -61,14 +65,68 @@ internal static class ColumnProfiler
                 max = value;
             }
         }
-        return WithNumbers(Basic(frame, column, distinct.Count), column.ValueCount, sum, min, max);
+        // A value that is no whole number of millionths (none of an accepted row is): counted as decimals instead.
+        var distinct = allMicros ? keys.Count : Distinct(values, has);
+        return WithNumbers(Basic(frame, column, distinct), column.ValueCount, sum, min, max);
     }
+
+    private static int Distinct(ReadOnlySpan<decimal> values, ReadOnlySpan<bool> has)
+    {
+        var set = new HashSet<decimal>();
+        for (var row = 0; row < values.Length; row++)
+        {
+            if (has[row])
+                set.Add(values[row]);
+        }
+        return set.Count;
+    }
+
+    /// <summary>
+    /// The amount in millionths when that is a whole number that fits in a long, as every accepted amount is (at
+    /// most 12 integer digits and 6 decimal places): equal amounts, whatever their scale, get the same key.
+    /// </summary>
+    internal static long? Micros(decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        if (bits[2] != 0)
+            return null;
+        var mantissa = (uint)bits[0] | ((ulong)(uint)bits[1] << 32);
+        var scale = (bits[3] >> 16) & 0xFF;
+        ulong micros;
+        if (scale <= 6)
+        {
+            var factor = PowersOfTen[6 - scale];
+            if (mantissa > (ulong)long.MaxValue / factor)
+                return null;
+            micros = mantissa * factor;
+        }
+        else
+        {
+            if (scale - 6 >= PowersOfTen.Length)
+                return null;
+            var divisor = PowersOfTen[scale - 6];
+            if (mantissa % divisor != 0)
+                return null;
+            micros = mantissa / divisor;
+        }
+        if (micros > long.MaxValue)
+            return null;
+        return bits[3] < 0 ? -(long)micros : (long)micros;
+    }
+
+    private static readonly ulong[] PowersOfTen =
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
 
     private static ColumnProfile Quantities(SampleFrame frame, ValueColumn<long> column)
     {
         var values = column.Values;
         var has = column.HasValue;
-        var distinct = new HashSet<long>(column.ValueCount);
+        using var distinct = new LongSet(column.ValueCount);
         decimal sum = 0;
         long min = 0, max = 0;
         var first = true;
@@ -101,7 +159,7 @@ internal static class ColumnProfiler
     {
         var values = column.Values;
         var has = column.HasValue;
-        var distinct = new HashSet<DateTime>(column.ValueCount);
+        using var distinct = new LongSet(column.ValueCount);
         DateTime earliest = default, latest = default;
         var first = true;
         for (var row = 0; row < values.Length; row++)
@@ -109,7 +167,7 @@ internal static class ColumnProfiler
             if (!has[row])
                 continue;
             var value = values[row];
-            distinct.Add(value);
+            distinct.Add(value.Ticks);
             if (first)
             {
                 (earliest, latest, first) = (value, value, false);
