@@ -84,7 +84,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
                     if (sample is { IsFull: false })
-                        sample.Add(reader);
+                        sample.Add(reader, checker);
                     if (good is null)
                         continue;
                     good.AppendLine(reader.RawRecord);

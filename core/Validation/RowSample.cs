@@ -41,8 +41,9 @@ internal sealed class RowSample
 
     public bool IsFull => _rows >= _maxRows || _chars >= MaxChars;
 
+    /// <summary>Adds the record <paramref name="checker"/> has just accepted, taking the values it parsed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(CsvReader record)
+    public void Add(CsvReader record, RowChecker checker)
     {
         for (var i = 0; i < _columns.Length; i++)
         {
@@ -50,9 +51,28 @@ internal sealed class RowSample
             if (column is null)
                 continue;
             var value = Values.Trim(record[_positions[i]]);
-            // Counted in characters as the text the sample once held, so a sample ends on the same row as it did.
+            // The bound counts characters of the values as text, whatever they are kept as.
             _chars += Encoding.UTF8.GetCharCount(value);
-            column.Add(value);
+            if (value.IsEmpty)
+            {
+                column.AddMissing();
+                continue;
+            }
+            switch (column.Spec.Kind)
+            {
+                case ColumnKind.Decimal:
+                    ((ValueColumn<decimal>)column).Add(value.Length <= 19 ? checker.AmountOf(i) : Decimal(value));
+                    break;
+                case ColumnKind.Quantity:
+                    ((ValueColumn<long>)column).Add(checker.QuantityOf(i));
+                    break;
+                case ColumnKind.Timestamp:
+                    ((ValueColumn<DateTime>)column).Add(checker.TimestampOf(i));
+                    break;
+                default:
+                    ((TextColumn)column).Add(value);
+                    break;
+            }
         }
         if (_rows == _lines.Length)
         {
@@ -63,6 +83,15 @@ internal sealed class RowSample
         }
         _lines[_rows++] = record.LineNumber;
     }
+
+    /// <summary>
+    /// An amount of more than 19 characters (padded with zeros) read as written: the row checks keep only its
+    /// significant digits, and the profile shows an amount with the decimal places it was written with.
+    /// Up to 19 characters both parsers build the same decimal.
+    /// </summary>
+    private static decimal Decimal(ReadOnlySpan<byte> value) =>
+        Values.TryParseDecimal(value, out var parsed) ? parsed
+        : throw new InvalidOperationException($"An accepted row holds '{Encoding.UTF8.GetString(value)}', which is not a valid decimal: the sample and the row checks disagree.");
 
     /// <summary>Gives the sample's arrays back to the pool: call once the <see cref="FileSample"/> is no longer read.</summary>
     public void Release()

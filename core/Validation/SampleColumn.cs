@@ -8,8 +8,8 @@ namespace KpiPipeline.Validation;
 
 /// <summary>
 /// One column of a file's sample, as the row checks read it: one entry per sampled row, which either holds a
-/// value or is missing (the trimmed field was empty). Numbers and timestamps are kept typed, parsed by the same
-/// parsers as the streaming checks; text is kept as its UTF-8 bytes, so the sample costs no string per value.
+/// value or is missing (the trimmed field was empty). Numbers and timestamps are kept typed, as the streaming
+/// checks parsed them; text is kept as its UTF-8 bytes, so the sample costs no string per value.
 /// The arrays are rented from the shared pool and go back to it once the file is inspected: a sample of ten
 /// thousand rows per part file would otherwise put a few large arrays per file on the large object heap.
 /// </summary>
@@ -44,33 +44,30 @@ public abstract class SampleColumn
 
     internal static SampleColumn For(ColumnSpec spec, int expectedRows) => spec.Kind switch
     {
-        ColumnKind.Decimal => new ValueColumn<decimal>(spec, expectedRows, Decimal),
-        ColumnKind.Quantity => new ValueColumn<long>(spec, expectedRows, Quantity),
-        ColumnKind.Timestamp => new ValueColumn<DateTime>(spec, expectedRows, Timestamp),
+        ColumnKind.Decimal => new ValueColumn<decimal>(spec, expectedRows),
+        ColumnKind.Quantity => new ValueColumn<long>(spec, expectedRows),
+        ColumnKind.Timestamp => new ValueColumn<DateTime>(spec, expectedRows),
         _ => new TextColumn(spec, expectedRows),
     };
 
-    /// <summary>Appends a row's trimmed value; empty is missing.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void Add(ReadOnlySpan<byte> trimmed)
+    /// <summary>Appends a row without a value.</summary>
+    internal void AddMissing() => SetMissing(Append(false));
+
+    /// <summary>Makes room for one more row and counts it; returns its index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected int Append(bool hasValue)
     {
-        if (Count == _has.Length)
+        var row = Count;
+        if (row == _has.Length)
         {
-            Grow(ref _has, Count * 2);
+            Grow(ref _has, row * 2);
             Grow(_has.Length);
         }
-        if (trimmed.IsEmpty)
-        {
-            SetMissing(Count);
-            _has[Count] = false;
-        }
-        else
-        {
-            Set(Count, trimmed);
-            _has[Count] = true;
+        _has[row] = hasValue;
+        if (hasValue)
             ValueCount++;
-        }
-        Count++;
+        Count = row + 1;
+        return row;
     }
 
     /// <summary>Gives the column's arrays back to the pool; the column is empty afterwards.</summary>
@@ -99,39 +96,20 @@ public abstract class SampleColumn
 
     private protected abstract void Grow(int capacity);
 
-    private protected abstract void Set(int row, ReadOnlySpan<byte> value);
-
     private protected abstract void SetMissing(int row);
-
-    // The sample holds accepted rows only: a value that does not parse here is a bug, not data.
-    private static decimal Decimal(ReadOnlySpan<byte> value) =>
-        Values.TryParseDecimal(value, out var parsed) ? parsed : throw Unparsable(value, "decimal");
-
-    private static long Quantity(ReadOnlySpan<byte> value) =>
-        Values.TryParseInteger(value, out var parsed) ? parsed : throw Unparsable(value, "quantity");
-
-    private static DateTime Timestamp(ReadOnlySpan<byte> value) =>
-        Values.TryParseTimestamp(value, out var parsed) ? parsed : throw Unparsable(value, "timestamp");
-
-    private static InvalidOperationException Unparsable(ReadOnlySpan<byte> value, string kind) =>
-        new($"An accepted row holds '{Encoding.UTF8.GetString(value)}', which is not a valid {kind}: the sample and the row checks disagree.");
 }
 
 /// <summary>A column of numbers (decimal), quantities (long) or timestamps (UTC DateTime); a missing value reads as default.</summary>
 public sealed class ValueColumn<T> : SampleColumn
     where T : struct
 {
-    private readonly Parser _parse;
     private T[] _values;
 
-    internal ValueColumn(ColumnSpec spec, int expectedRows, Parser parse)
+    internal ValueColumn(ColumnSpec spec, int expectedRows)
         : base(spec, expectedRows)
     {
-        _parse = parse;
         _values = Rent<T>(Capacity);
     }
-
-    internal delegate T Parser(ReadOnlySpan<byte> value);
 
     /// <summary>One value per row; see <see cref="SampleColumn.HasValue"/> for which rows hold one.</summary>
     public ReadOnlySpan<T> Values => _values.AsSpan(0, Count);
@@ -144,10 +122,10 @@ public sealed class ValueColumn<T> : SampleColumn
 
     private protected override void Grow(int capacity) => Grow(ref _values, capacity);
 
+    /// <summary>Appends a row's value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private protected override void Set(int row, ReadOnlySpan<byte> value) => _values[row] = _parse(value);
+    internal void Add(T value) => _values[Append(true)] = value;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void SetMissing(int row) => _values[row] = default;
 }
 
@@ -267,9 +245,11 @@ public sealed class TextColumn : SampleColumn
 
     private protected override void Grow(int capacity) => Grow(ref _ends, capacity);
 
+    /// <summary>Appends a row's value (not empty: an empty value is <see cref="SampleColumn.AddMissing"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private protected override void Set(int row, ReadOnlySpan<byte> value)
+    internal void Add(ReadOnlySpan<byte> value)
     {
+        var row = Append(true);
         var start = row == 0 ? 0 : _ends[row - 1];
         if (start + value.Length > _bytes.Length)
             Grow(ref _bytes, Math.Max(_bytes.Length * 2, start + value.Length));
@@ -277,6 +257,5 @@ public sealed class TextColumn : SampleColumn
         _ends[row] = start + value.Length;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void SetMissing(int row) => _ends[row] = row == 0 ? 0 : _ends[row - 1];
 }
