@@ -84,7 +84,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
                     if (checker.LastRowOffDate)
                         tally.OffDateRows++;
                     if (sample is { IsFull: false })
-                        sample.Add(reader);
+                        sample.Add(reader, checker);
                     if (good is null)
                         continue;
                     good.AppendLine(reader.RawRecord);
@@ -280,7 +280,14 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
     /// <summary>The frame-level checks, after the streaming ones: their findings go into the report, a hard bound quarantines the file.</summary>
     private Violation? Inspect(RowSample sample, string rawKey, Tally tally)
     {
-        tally.Quality = inspector!.Inspect(sample.ToSample(rawKey, batchDate, tally.RowsRead, tally.Accepted, tally.Rejected, tally.OffDateRows));
+        try
+        {
+            tally.Quality = inspector!.Inspect(sample.ToSample(rawKey, batchDate, tally.RowsRead, tally.Accepted, tally.Rejected, tally.OffDateRows));
+        }
+        finally
+        {
+            sample.Release();
+        }
         return tally.Quality.Rejection is { } failed
             ? new Violation(ValidationRules.ExpectationNotMet, 0, null, $"{failed.Id} {failed.Bounds}", failed.Observed is { } observed
                 ? string.Create(CultureInfo.InvariantCulture, $"{observed:0.####}{(failed.Detail is null ? "" : $" ({failed.Detail})")}")

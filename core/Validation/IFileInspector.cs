@@ -12,15 +12,18 @@ public interface IFileInspector
     /// <summary>How many accepted rows of a file of <paramref name="dataset"/> to keep for <see cref="Inspect"/>; 0 skips the file.</summary>
     int SampleRows(Dataset dataset);
 
-    /// <summary>The file's profile and expectation results; a <see cref="ExpectationStatus.Rejected"/> result quarantines the file.</summary>
+    /// <summary>
+    /// The file's profile and expectation results; a <see cref="ExpectationStatus.Rejected"/> result quarantines the file.
+    /// The sample's arrays are reused once this returns: keep results, not the sample.
+    /// </summary>
     FileQuality Inspect(FileSample sample);
 }
 
 /// <summary>What the streaming pass knows about a file when it is inspected.</summary>
 /// <param name="BatchDate">The date of the batch the file belongs to.</param>
-/// <param name="Columns">The dataset's canonical columns, in schema order; <see cref="Present"/> says which the file has.</param>
-/// <param name="Rows">The first accepted rows, values trimmed, in the order of <see cref="Columns"/> (null where the file lacks the column).</param>
-/// <param name="Lines">The line each sampled row starts on.</param>
+/// <param name="Columns">The dataset's canonical columns, in schema order.</param>
+/// <param name="Values">The first accepted rows, column by column in the order of <see cref="Columns"/>; null where the file lacks the column.</param>
+/// <param name="Lines">The line each sampled row starts on, in increasing order.</param>
 /// <param name="RowsRead">Data rows of the whole file.</param>
 /// <param name="Accepted">Accepted rows of the whole file (the sample holds all of them when it is as long).</param>
 public sealed record FileSample(
@@ -28,14 +31,27 @@ public sealed record FileSample(
     Dataset Dataset,
     DateOnly BatchDate,
     IReadOnlyList<ColumnSpec> Columns,
-    IReadOnlyList<bool> Present,
-    IReadOnlyList<string?[]> Rows,
-    IReadOnlyList<long> Lines,
+    IReadOnlyList<SampleColumn?> Values,
+    ReadOnlyMemory<long> Lines,
     long RowsRead,
     long Accepted,
     long Rejected,
     long OffDateRows)
 {
+    /// <summary>Sampled rows.</summary>
+    public int Rows => Lines.Length;
+
     /// <summary>The sample holds every accepted row of the file.</summary>
-    public bool IsComplete => Rows.Count == Accepted;
+    public bool IsComplete => Rows == Accepted;
+
+    /// <summary>The named column, or null when the file lacks it.</summary>
+    public SampleColumn? Column(string name)
+    {
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i].Name == name)
+                return Values[i];
+        }
+        return null;
+    }
 }

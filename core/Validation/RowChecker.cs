@@ -32,6 +32,9 @@ internal sealed class RowChecker
     private readonly byte[] _lastOrder = new byte[64];
     private int _lastOrderLength = -1;
     private DateTime _lastTimestamp;            // created_at of the row being checked, parsed once
+    private readonly decimal[] _amounts;        // by schema column: the values of the row checked last, for the sample
+    private readonly long[] _quantities;
+    private readonly DateTime[] _timestamps;
 
     public RowChecker(HeaderBinding binding, int headerFieldCount, ValidationOptions options, DateTime validationTime, DateOnly? batchDate, BatchKeys keys)
     {
@@ -42,8 +45,11 @@ internal sealed class RowChecker
         _batchDate = batchDate;
         _keys = keys;
         _columns = _schema.Columns
-            .Select((spec, index) => new ColumnCheck(spec, binding.PositionOf(index), binding.Has(index) ? binding.Headers[binding.PositionOf(index)] : spec.Name, spec.MustHaveValue(binding.Has(index))))
+            .Select((spec, index) => new ColumnCheck(spec, index, binding.PositionOf(index), binding.Has(index) ? binding.Headers[binding.PositionOf(index)] : spec.Name, spec.MustHaveValue(binding.Has(index))))
             .ToArray();
+        _amounts = new decimal[_columns.Length];
+        _quantities = new long[_columns.Length];
+        _timestamps = new DateTime[_columns.Length];
         var keyColumn = _schema.Dataset switch
         {
             Dataset.Products => "id",
@@ -62,6 +68,15 @@ internal sealed class RowChecker
 
     /// <summary>The table this file's keys go to.</summary>
     public KeyTable OwnKeys => _ownKeys;
+
+    /// <summary>The amount in schema column <paramref name="column"/> of the last accepted row, as the checks parsed it.</summary>
+    public decimal AmountOf(int column) => _amounts[column];
+
+    /// <summary>The quantity in schema column <paramref name="column"/> of the last accepted row.</summary>
+    public long QuantityOf(int column) => _quantities[column];
+
+    /// <summary>The timestamp (UTC) in schema column <paramref name="column"/> of the last accepted row.</summary>
+    public DateTime TimestampOf(int column) => _timestamps[column];
 
     /// <summary>True when the last accepted row was an order dated off the batch date.</summary>
     public bool LastRowOffDate { get; private set; }
@@ -161,6 +176,7 @@ internal sealed class RowChecker
             case ColumnKind.Decimal:
                 // Every decimal column of the contracts is a price or a cost, bounded so no KPI sum can overflow.
                 var status = Values.ParseAmount(trimmed, out var amount, out var negative);
+                _amounts[column.Index] = amount;
                 if (status == AmountStatus.NotANumber)
                     return Reject(IsNonFinite(trimmed) ? ValidationRules.NumberNotFinite : ValidationRules.NotANumber, column, line, value);
                 if (negative && (status != AmountStatus.Valid || amount != 0))
@@ -174,6 +190,7 @@ internal sealed class RowChecker
             case ColumnKind.Quantity:
                 if (!Values.TryParseInteger(trimmed, out var quantity) || quantity < ValueBounds.MinQuantity)
                     return Reject(ValidationRules.InvalidQuantity, column, line, value);
+                _quantities[column.Index] = quantity;
                 return quantity > ValueBounds.MaxQuantity ? Reject(ValidationRules.QuantityOutOfRange, column, line, value) : null;
             case ColumnKind.Timestamp:
                 if (!Values.TryParseTimestamp(trimmed, out var utc))
@@ -184,6 +201,7 @@ internal sealed class RowChecker
                     return new Violation(ValidationRules.TimestampInFuture, line, column.Header, $"not after {Iso(_latest)}", Found(value));
                 if (column.Position == _createdAtPosition)
                     _lastTimestamp = utc;
+                _timestamps[column.Index] = utc;
                 return null;
             default:
                 return null;
@@ -232,7 +250,7 @@ internal sealed class RowChecker
 
     private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private sealed record ColumnCheck(ColumnSpec Spec, int Position, string Header, bool MustHaveValue)
+    private sealed record ColumnCheck(ColumnSpec Spec, int Index, int Position, string Header, bool MustHaveValue)
     {
         public ColumnKind Kind => Spec.Kind;
     }

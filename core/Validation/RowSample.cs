@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KpiPipeline.Contracts;
 using KpiPipeline.Csv;
@@ -5,36 +7,102 @@ using KpiPipeline.Csv;
 namespace KpiPipeline.Validation;
 
 /// <summary>
-/// The first accepted rows of a file, as trimmed text in schema order, for the <see cref="IFileInspector"/>.
-/// Bounded in rows and in characters, so a file of long rows cannot make it large.
+/// The first accepted rows of a file, column by column in schema order, for the <see cref="IFileInspector"/>.
+/// Bounded in rows and in characters, so a file of long rows cannot make it large. Its arrays are pooled:
+/// <see cref="Release"/> them once the file is inspected.
 /// </summary>
-internal sealed class RowSample(HeaderBinding binding, int maxRows)
+internal sealed class RowSample
 {
     private const long MaxChars = 32L * 1024 * 1024;
 
-    private readonly List<string?[]> _rows = [];
-    private readonly List<long> _lines = [];
+    private readonly HeaderBinding _binding;
+    private readonly int _maxRows;
+    private readonly SampleColumn?[] _columns;
+    private readonly int[] _positions;
+    private long[] _lines;
+    private int _rows;
     private long _chars;
 
-    public bool IsFull => _rows.Count >= maxRows || _chars >= MaxChars;
-
-    public void Add(CsvReader record)
+    public RowSample(HeaderBinding binding, int maxRows)
     {
-        var row = new string?[binding.Schema.Columns.Count];
-        for (var i = 0; i < row.Length; i++)
+        _binding = binding;
+        _maxRows = maxRows;
+        var columns = binding.Schema.Columns;
+        _columns = new SampleColumn?[columns.Count];
+        _positions = new int[columns.Count];
+        for (var i = 0; i < columns.Count; i++)
         {
-            var position = binding.PositionOf(i);
-            if (position < 0)
-                continue;
-            var value = Encoding.UTF8.GetString(Values.Trim(record[position]));
-            _chars += value.Length;
-            row[i] = value;
+            _positions[i] = binding.PositionOf(i);
+            if (_positions[i] >= 0)
+                _columns[i] = SampleColumn.For(columns[i], maxRows);
         }
-        _rows.Add(row);
-        _lines.Add(record.LineNumber);
+        _lines = ArrayPool<long>.Shared.Rent(Math.Clamp(maxRows, 1, 16 * 1024));
+    }
+
+    public bool IsFull => _rows >= _maxRows || _chars >= MaxChars;
+
+    /// <summary>Adds the record <paramref name="checker"/> has just accepted, taking the values it parsed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Add(CsvReader record, RowChecker checker)
+    {
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var column = _columns[i];
+            if (column is null)
+                continue;
+            var value = Values.Trim(record[_positions[i]]);
+            // The bound counts characters of the values as text, whatever they are kept as.
+            _chars += Encoding.UTF8.GetCharCount(value);
+            if (value.IsEmpty)
+            {
+                column.AddMissing();
+                continue;
+            }
+            switch (column.Spec.Kind)
+            {
+                case ColumnKind.Decimal:
+                    ((ValueColumn<decimal>)column).Add(value.Length <= 19 ? checker.AmountOf(i) : Decimal(value));
+                    break;
+                case ColumnKind.Quantity:
+                    ((ValueColumn<long>)column).Add(checker.QuantityOf(i));
+                    break;
+                case ColumnKind.Timestamp:
+                    ((ValueColumn<DateTime>)column).Add(checker.TimestampOf(i));
+                    break;
+                default:
+                    ((TextColumn)column).Add(value);
+                    break;
+            }
+        }
+        if (_rows == _lines.Length)
+        {
+            var larger = ArrayPool<long>.Shared.Rent(_rows * 2);
+            _lines.CopyTo(larger, 0);
+            ArrayPool<long>.Shared.Return(_lines);
+            _lines = larger;
+        }
+        _lines[_rows++] = record.LineNumber;
+    }
+
+    /// <summary>
+    /// An amount of more than 19 characters (padded with zeros) read as written: the row checks keep only its
+    /// significant digits, and the profile shows an amount with the decimal places it was written with.
+    /// Up to 19 characters both parsers build the same decimal.
+    /// </summary>
+    private static decimal Decimal(ReadOnlySpan<byte> value) =>
+        Values.TryParseDecimal(value, out var parsed) ? parsed
+        : throw new InvalidOperationException($"An accepted row holds '{Encoding.UTF8.GetString(value)}', which is not a valid decimal: the sample and the row checks disagree.");
+
+    /// <summary>Gives the sample's arrays back to the pool: call once the <see cref="FileSample"/> is no longer read.</summary>
+    public void Release()
+    {
+        foreach (var column in _columns)
+            column?.Release();
+        ArrayPool<long>.Shared.Return(_lines);
+        _lines = [];
+        _rows = 0;
     }
 
     public FileSample ToSample(string key, DateOnly batchDate, long rowsRead, long accepted, long rejected, long offDateRows) =>
-        new(key, binding.Schema.Dataset, batchDate, binding.Schema.Columns,
-            [.. binding.Schema.Columns.Select((_, i) => binding.Has(i))], _rows, _lines, rowsRead, accepted, rejected, offDateRows);
+        new(key, _binding.Schema.Dataset, batchDate, _binding.Schema.Columns, _columns, _lines.AsMemory(0, _rows), rowsRead, accepted, rejected, offDateRows);
 }

@@ -19,7 +19,7 @@ public sealed class FrameInspector(ExpectationSettings settings) : IFileInspecto
 
     public FileQuality Inspect(FileSample sample)
     {
-        var frame = SampleFrame.Build(sample);
+        var frame = SampleFrame.Of(sample);
         var results = new List<ExpectationResult>();
         foreach (var expectation in Expectations.Of(sample.Dataset))
         {

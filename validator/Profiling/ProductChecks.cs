@@ -1,6 +1,7 @@
 using System.Globalization;
 using Deedle;
 using KpiPipeline.Contracts;
+using KpiPipeline.Validation;
 
 namespace KpiPipeline.Validator.Profiling;
 
@@ -35,15 +36,19 @@ internal static class ProductChecks
 
     private static Measurement Duplicates(SampleFrame frame, string column)
     {
-        var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
         var duplicates = new List<long>();
-        (string Value, long First, long Line)? example = null;
-        foreach (var (line, value) in frame.Observations<string>(column))
+        (string? Value, long First, long Line)? example = null;
+        if (frame.Text(column) is { } values)
         {
-            if (firstLine.TryAdd(value, line))
-                continue;
-            duplicates.Add(line);
-            example ??= (value, firstLine[value], line);
+            var first = values.FirstOccurrences;
+            var lines = frame.Lines;
+            for (var row = 0; row < first.Length; row++)
+            {
+                if (first[row] < 0 || first[row] == row)
+                    continue;
+                duplicates.Add(lines[row]);
+                example ??= (values.GetString(row), lines[first[row]], lines[row]);
+            }
         }
         var measured = Expectations.Share(frame, duplicates, $"repeating an earlier {column}");
         return example is { } e ? measured with { Detail = $"{measured.Detail}; e.g. {column} {e.Value} on lines {e.First} and {e.Line}" } : measured;
@@ -51,32 +56,57 @@ internal static class ProductChecks
 
     private static Measurement CostAboveRetail(SampleFrame frame)
     {
-        var retail = frame.Observations<decimal>("retail_price").ToDictionary();
-        var above = frame.Observations<decimal>("cost")
-            .Where(kv => retail.TryGetValue(kv.Key, out var price) && kv.Value > price)
-            .Select(kv => kv.Key).ToList();
+        var above = new List<long>();
+        var firstRow = -1;
+        if (frame.Values<decimal>("cost") is { } cost && frame.Values<decimal>("retail_price") is { } retail)
+        {
+            var lines = frame.Lines;
+            for (var row = 0; row < frame.Rows; row++)
+            {
+                if (cost.HasValue[row] && retail.HasValue[row] && cost.Values[row] > retail.Values[row])
+                {
+                    above.Add(lines[row]);
+                    if (firstRow < 0)
+                        firstRow = row;
+                }
+            }
+        }
         var measured = Expectations.Share(frame, above, "with cost above retail_price");
         if (above.Count == 0)
             return measured;
-        var line = above[0];
         return measured with
         {
             Detail = string.Create(CultureInfo.InvariantCulture,
-                $"{measured.Detail}; e.g. id {frame.Column<string>("id")[line]}: cost {frame.Column<decimal>("cost")[line]} > retail_price {retail[line]}"),
+                $"{measured.Detail}; e.g. id {frame.Text("id")?.GetString(firstRow)}: cost {frame.Values<decimal>("cost")!.Values[firstRow]} > retail_price {frame.Values<decimal>("retail_price")!.Values[firstRow]}"),
         };
     }
 
     private static Measurement NegativePrice(SampleFrame frame)
     {
-        var negative = frame.Observations<decimal>("cost").Concat(frame.Observations<decimal>("retail_price"))
-            .Where(kv => kv.Value < 0).Select(kv => kv.Key).Distinct().Order().ToList();
+        var cost = frame.Values<decimal>("cost");
+        var retail = frame.Values<decimal>("retail_price");
+        var negative = new List<long>();
+        var lines = frame.Lines;
+        for (var row = 0; row < frame.Rows; row++)
+        {
+            if (IsNegative(cost, row) || IsNegative(retail, row))
+                negative.Add(lines[row]);
+        }
         return Expectations.Share(frame, negative, "with a negative price");
     }
 
+    private static bool IsNegative(ValueColumn<decimal>? prices, int row) => prices is not null && prices.HasValue[row] && prices.Values[row] < 0;
+
     private static Measurement CategoryMissing(SampleFrame frame)
     {
-        var categories = frame.Column<string>("category");
-        var missing = frame.Frame.RowKeys.Except(categories.Keys).ToList();
+        var categories = frame.Text("category");
+        var missing = new List<long>();
+        var lines = frame.Lines;
+        for (var row = 0; row < frame.Rows; row++)
+        {
+            if (categories is null || !categories.HasValue[row])
+                missing.Add(lines[row]);
+        }
         return Expectations.Share(frame, missing, "without a category");
     }
 

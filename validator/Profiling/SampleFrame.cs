@@ -1,84 +1,109 @@
-using System.Text;
 using Deedle;
+using Deedle.Indices;
+using Deedle.Indices.Linear;
+using Deedle.Vectors;
+using Deedle.Vectors.ArrayVector;
 using KpiPipeline.Contracts;
 using KpiPipeline.Validation;
+using Microsoft.FSharp.Core;
 
 namespace KpiPipeline.Validator.Profiling;
 
 /// <summary>
 /// A file's sample as a Deedle frame, indexed by line number, with one typed column per canonical column the
 /// file has: text as strings, prices as decimal, quantities as long, timestamps as UTC DateTime. The types come
-/// from the dataset's schema and the values are parsed by the same parser the streaming checks used, never
-/// inferred (Deedle infers from the first rows and reads "-", "NA" or "NaN" as missing). Empty values are missing.
+/// from the dataset's schema and the values are those the streaming checks parsed, never inferred (Deedle
+/// infers from the first rows and reads "-", "NA" or "NaN" as missing). Empty values are missing.
+/// Checks that go through every row read the sample's typed columns (<see cref="Values{T}"/>, <see cref="Text"/>)
+/// in plain loops; the frame serves the checks that use Deedle's series and statistics.
 /// </summary>
 internal sealed class SampleFrame
 {
-    private SampleFrame(FileSample sample, Frame<long, string> frame)
+    private readonly Lazy<Frame<long, string>> _frame;
+
+    private SampleFrame(FileSample sample)
     {
         Sample = sample;
-        Frame = frame;
+        _frame = new(() => BuildFrame(sample));
     }
 
     public FileSample Sample { get; }
 
-    public Frame<long, string> Frame { get; }
+    /// <summary>
+    /// The sample as a Deedle frame, built the first time a check asks for it: the checks of orders and order items
+    /// all read the typed columns, and building text columns means a string per value.
+    /// </summary>
+    public Frame<long, string> Frame => _frame.Value;
 
-    public int Rows => Sample.Rows.Count;
+    public int Rows => Sample.Rows;
 
-    public bool Has(string column) => Frame.ColumnKeys.Contains(column);
+    /// <summary>The line each sampled row starts on (the frame's row keys).</summary>
+    public ReadOnlySpan<long> Lines => Sample.Lines.Span;
+
+    public bool Has(string column) => Sample.Column(column) is not null;
 
     /// <summary>The column's values; missing ones dropped (a frame column keeps a key for every row).</summary>
     public Series<long, T> Column<T>(string column) => Frame.GetColumn<T>(column).DropMissing();
 
-    /// <summary>The column's (line, value) pairs without missing values, for the checks that go through every row.</summary>
+    /// <summary>The column's (line, value) pairs without missing values.</summary>
     public IEnumerable<KeyValuePair<long, T>> Observations<T>(string column) => Frame.GetColumn<T>(column).Observations;
 
-    public static SampleFrame Build(FileSample sample)
+    /// <summary>A number, quantity or timestamp column of the sample, row by row; null when the file lacks it.</summary>
+    public ValueColumn<T>? Values<T>(string column)
+        where T : struct => Sample.Column(column) is { } found ? (ValueColumn<T>)found : null;
+
+    /// <summary>A text column of the sample, row by row as UTF-8; null when the file lacks it.</summary>
+    public TextColumn? Text(string column) => Sample.Column(column) is { } found ? (TextColumn)found : null;
+
+    public static SampleFrame Of(FileSample sample) => new(sample);
+
+    private static Frame<long, string> BuildFrame(FileSample sample)
     {
-        // Every column over the same row keys, missing values as empty Nullable or null: the frame is built
-        // without re-aligning column after column (adding columns one by one costs a join each).
-        var frame = new FrameBuilder.Columns<long, string>();
-        var index = new Series<long, long>(sample.Lines, sample.Lines);
-        for (var c = 0; c < sample.Columns.Count; c++)
+        // Every column shares one row index and the frame is assembled from them as they are: no column is
+        // re-aligned to another, nothing is parsed again.
+        var rowIndex = LinearIndexBuilder.Instance.Create(Array.AsReadOnly(sample.Lines.ToArray()), FSharpOption<bool>.Some(true));
+        var names = new List<string>();
+        var vectors = new List<IVector>();
+        foreach (var column in sample.Values)
         {
-            if (!sample.Present[c])
+            if (column is null)
                 continue;
-            var spec = sample.Columns[c];
-            ISeries<long> series = spec.Kind switch
+            names.Add(column.Spec.Name);
+            vectors.Add(column switch
             {
-                ColumnKind.Decimal => Typed<decimal>(index, sample, c, text => Decimal(text)),
-                ColumnKind.Quantity => Typed<long>(index, sample, c, text => Quantity(text)),
-                ColumnKind.Timestamp => Typed<DateTime>(index, sample, c, text => Timestamp(text)),
-                _ => Typed(index, sample, c, text => text),
-            };
-            frame.Add(spec.Name, series);
+                ValueColumn<decimal> numbers => Vector(numbers),
+                ValueColumn<long> quantities => Vector(quantities),
+                ValueColumn<DateTime> timestamps => Vector(timestamps),
+                TextColumn text => Vector(text),
+                _ => throw new InvalidOperationException($"No frame column for {column.GetType()}."),
+            });
         }
-        return new SampleFrame(sample, frame.Frame);
+        var columnIndex = LinearIndexBuilder.Instance.Create(names.AsReadOnly(), FSharpOption<bool>.None);
+        return new Frame<long, string>(rowIndex, columnIndex, ArrayVectorBuilder.Instance.Create(vectors.ToArray()),
+            LinearIndexBuilder.Instance, ArrayVectorBuilder.Instance);
     }
 
-    /// <summary>A column over the shared row index, so the frame is assembled without aligning columns to each other.</summary>
-    private static Series<long, T> Typed<T>(Series<long, long> index, FileSample sample, int column, Func<string, T> parse)
+    private static IVector<T> Vector<T>(ValueColumn<T> column)
+        where T : struct
     {
-        var values = new OptionalValue<T>[sample.Rows.Count];
-        for (var r = 0; r < values.Length; r++)
-        {
-            var text = sample.Rows[r][column];
-            values[r] = string.IsNullOrEmpty(text) ? OptionalValue<T>.Missing : new OptionalValue<T>(parse(text));
-        }
-        var vectors = Deedle.Vectors.ArrayVector.ArrayVectorBuilder.Instance;
-        return new Series<long, T>(index.Index, vectors.CreateMissing(values), vectors, Deedle.Indices.Linear.LinearIndexBuilder.Instance);
+        var values = column.Values;
+        if (column.ValueCount == column.Count)
+            return ArrayVectorBuilder.Instance.Create(values.ToArray());
+        var has = column.HasValue;
+        var optional = new OptionalValue<T>[values.Length];
+        for (var row = 0; row < optional.Length; row++)
+            optional[row] = has[row] ? new OptionalValue<T>(values[row]) : OptionalValue<T>.Missing;
+        return ArrayVectorBuilder.Instance.CreateMissing(optional);
     }
 
-    // The sample holds accepted rows only: a value that does not parse here is a bug, not data.
-    private static decimal Decimal(string text) =>
-        Values.TryParseDecimal(Encoding.UTF8.GetBytes(text), out var value) ? value : throw Unparsable(text, "decimal");
-
-    private static long Quantity(string text) =>
-        Values.TryParseInteger(Encoding.UTF8.GetBytes(text), out var value) ? value : throw Unparsable(text, "quantity");
-
-    private static DateTime Timestamp(string text) =>
-        Values.TryParseTimestamp(Encoding.UTF8.GetBytes(text), out var value) ? value : throw Unparsable(text, "timestamp");
-
-    private static InvalidOperationException Unparsable(string text, string kind) =>
-        new($"An accepted row holds '{text}', which is not a valid {kind}: the sample and the row checks disagree.");
+    private static IVector<string> Vector(TextColumn column)
+    {
+        var strings = column.ToStrings();
+        if (column.ValueCount == column.Count)
+            return ArrayVectorBuilder.Instance.Create<string>(strings!);
+        var optional = new OptionalValue<string>[strings.Length];
+        for (var row = 0; row < optional.Length; row++)
+            optional[row] = strings[row] is { } value ? new OptionalValue<string>(value) : OptionalValue<string>.Missing;
+        return ArrayVectorBuilder.Instance.CreateMissing(optional);
+    }
 }
