@@ -60,8 +60,11 @@ internal sealed class RowSample
             }
             switch (column.Spec.Kind)
             {
+                // An amount of more than 19 characters (padded with zeros) is read as written, so the profile shows
+                // the decimal places it was written with (up to 19 both parsers build the same decimal); beyond 28
+                // digits no decimal holds it as written, and the row checks' value (its significant digits) is kept.
                 case ColumnKind.Decimal:
-                    ((ValueColumn<decimal>)column).Add(value.Length <= 19 ? checker.AmountOf(i) : Decimal(value));
+                    ((ValueColumn<decimal>)column).Add(value.Length <= 19 || !Values.TryParseDecimal(value, out var written) ? checker.AmountOf(i) : written);
                     break;
                 case ColumnKind.Quantity:
                     ((ValueColumn<long>)column).Add(checker.QuantityOf(i));
@@ -83,15 +86,6 @@ internal sealed class RowSample
         }
         _lines[_rows++] = record.LineNumber;
     }
-
-    /// <summary>
-    /// An amount of more than 19 characters (padded with zeros) read as written: the row checks keep only its
-    /// significant digits, and the profile shows an amount with the decimal places it was written with.
-    /// Up to 19 characters both parsers build the same decimal.
-    /// </summary>
-    private static decimal Decimal(ReadOnlySpan<byte> value) =>
-        Values.TryParseDecimal(value, out var parsed) ? parsed
-        : throw new InvalidOperationException($"An accepted row holds '{Encoding.UTF8.GetString(value)}', which is not a valid decimal: the sample and the row checks disagree.");
 
     /// <summary>Gives the sample's arrays back to the pool: call once the <see cref="FileSample"/> is no longer read.</summary>
     public void Release()

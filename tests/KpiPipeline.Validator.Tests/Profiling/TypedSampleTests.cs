@@ -68,6 +68,20 @@ public sealed class TypedSampleTests
         });
     }
 
+    [Fact]
+    public void Inspect_AnAmountPaddedBeyondWhatADecimalHoldsAsWritten_ProfilesItsValueInsteadOfFailing()
+    {
+        // 33 characters: the row checks accept it (its significant digits are 12.5), no decimal holds 31 digits.
+        var padded = "0000000000000000000000000012.5000";
+        var (quality, records) = Inspect(Dataset.OrderItems, ["id", "order_id", "product_id", "sale_price", "quantity"],
+            [["1", "1", "P1", padded, "1"], ["2", "1", "P2", "7.5", "1"]]);
+
+        Assert.Equal(2, records.Count);
+        var price = quality.Profile.Columns.Single(c => c.Column == "sale_price");
+        Assert.Equal(12.5m, price.Max);
+        Assert.Equal(7.5m, price.Min);
+    }
+
     [Property(MaxTest = 300)]
     public Property Inspect_RandomOrders_ProfileAndExpectationsEqualAStraightComputationOverTheValues()
     {
