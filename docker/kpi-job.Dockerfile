@@ -3,8 +3,10 @@
 # Build from the repository root: docker build -f docker/kpi-job.Dockerfile .
 
 # The SDK stage runs on the build machine's own architecture (no emulation when building the
-# arm64 image on x86): the publish output is framework-dependent IL that runs on either.
+# arm64 image on x86): crossgen2 compiles the ReadyToRun code for the image's architecture from there
+# (ContainerArch in spark-job/KpiPipeline.SparkJob.csproj, which says what it gains).
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
+ARG TARGETARCH
 WORKDIR /src
 
 # Restore first, from the project files alone, so source edits reuse the restored layer.
@@ -19,7 +21,7 @@ COPY adapters/sqlite/KpiPipeline.Sqlite.csproj adapters/sqlite/
 COPY samples/generator/KpiPipeline.Samples.csproj samples/generator/
 COPY validator/KpiPipeline.Validator.csproj validator/
 COPY spark-job/KpiPipeline.SparkJob.csproj spark-job/
-RUN dotnet restore spark-job/KpiPipeline.SparkJob.csproj
+RUN dotnet restore spark-job/KpiPipeline.SparkJob.csproj -p:ContainerArch=$TARGETARCH
 
 COPY core/ core/
 COPY engine/ engine/
@@ -32,7 +34,7 @@ COPY samples/generator/ samples/generator/
 COPY validator/ validator/
 COPY spark-job/ spark-job/
 RUN dotnet publish spark-job/KpiPipeline.SparkJob.csproj --configuration Release --no-restore \
-    --output /app -p:UseAppHost=false
+    --output /app -p:UseAppHost=false -p:ContainerArch=$TARGETARCH
 
 # Chiseled: no shell, no package manager, non-root by default; ICU is not needed (invariant globalization).
 FROM mcr.microsoft.com/dotnet/runtime:10.0.12-noble-chiseled AS runtime
