@@ -105,6 +105,25 @@ internal sealed class NumericKeyTable
         return entry < 0 && FindSlot(number) >= 0;
     }
 
+    /// <summary>The value stored with <paramref name="number"/>, when it is present.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryGetValue(long number, out int value)
+    {
+        var offset = unchecked((ulong)(number - _base));
+        if (offset < WindowSize && _directory[(int)(offset >> ChunkShift)] is { } chunk
+            && chunk[(int)(offset >> PageBits) & (PagesPerChunk - 1)] is var entry and > 0)
+        {
+            var page = _pages[entry - 1]!;
+            var bit = (int)offset & PageMask;
+            var present = (page.Present[bit >> 6] & (1UL << bit)) != 0;
+            value = present ? page.Values[bit] : 0;
+            return present;
+        }
+        var slot = FindSlot(number);
+        value = slot >= 0 ? _values[slot] : 0;
+        return slot >= 0;
+    }
+
     /// <summary>Adds the key unless present; returns false with the stored value when it is.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(long number, int value, out int existing)

@@ -2,11 +2,13 @@ using System.Buffers.Text;
 using System.Text;
 using KpiPipeline.Curated;
 using KpiPipeline.Kpis;
+using KpiPipeline.Validation;
 
 namespace KpiPipeline.Transform;
 
 /// <summary>
-/// The batch's orders by id, compactly: numeric ids in an <see cref="OrderIdIndex"/>, other ids in a dictionary,
+/// The batch's orders by id, compactly: numeric ids in a <see cref="NumericKeyTable"/> (pages of consecutive ids,
+/// about 4 bytes an id, and lookups of ascending ids touching memory in order), other ids in a dictionary,
 /// and per order its created_at, its return flag and its user id (a number, or a reference to the user's bytes
 /// when the id is not a canonical number) in chunked arrays, so millions of orders cost about 21 bytes each, no
 /// object per order, and no array is copied to grow.
@@ -17,7 +19,7 @@ internal sealed class OrderTable
     private const int ChunkSize = 1 << ChunkBits;
     private const int ChunkMask = ChunkSize - 1;
 
-    private readonly OrderIdIndex _numbers = new();
+    private readonly NumericKeyTable _numbers = new(expectedSparseKeys: 1024);
     private readonly Dictionary<string, int> _texts = new(StringComparer.Ordinal);
     private readonly List<Chunk> _chunks = [];
     private readonly Utf8Column _textUsers = new(64, 8);
@@ -29,7 +31,7 @@ internal sealed class OrderTable
     {
         var index = Count;
         var existing = DistinctSet.TryNumber(orderId, out var number)
-            ? _numbers.GetOrAdd(number, index)
+            ? (_numbers.TryAdd(number, index, out var stored) ? -1 : stored)
             : GetOrAddText(Encoding.UTF8.GetString(orderId), index);
         if (existing >= 0)
         {
@@ -38,7 +40,11 @@ internal sealed class OrderTable
         else
         {
             if ((index & ChunkMask) == 0)
+            {
                 _chunks.Add(new Chunk());
+                // Nothing is ever rolled back here: marking keeps the table's undo log from growing with scattered ids.
+                _numbers.Mark();
+            }
             Count++;
         }
         var chunk = _chunks[index >> ChunkBits];
@@ -61,11 +67,11 @@ internal sealed class OrderTable
     public int Find(ReadOnlySpan<byte> orderId)
     {
         if (DistinctSet.TryNumber(orderId, out var number))
-            return _numbers.Find(number);
+            return _numbers.TryGetValue(number, out var index) ? index : -1;
         Span<char> small = stackalloc char[128];
         var chars = orderId.Length <= small.Length ? small : new char[orderId.Length];
         var text = chars[..Encoding.UTF8.GetChars(orderId, chars)];
-        return _texts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var index) ? index : -1;
+        return _texts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var found) ? found : -1;
     }
 
     public long CreatedAt(int index) => _chunks[index >> ChunkBits].CreatedAt[index & ChunkMask];

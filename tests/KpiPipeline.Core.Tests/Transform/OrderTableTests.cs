@@ -47,17 +47,16 @@ public sealed class OrderTableTests
     }
 
     [Fact]
-    public void GetOrAdd_OneIdInEveryPage_MovesToTheScatteredTableAndKeepsEveryIndex()
+    public void Find_OrdersWithScatteredEighteenDigitIds_FindsEveryOneAndNoOther()
     {
-        var index = new OrderIdIndex();
-        for (var i = 0; i < 10_000; i++)
-            Assert.Equal(-1, index.GetOrAdd(i * 1_000_003L, i));
+        var table = new OrderTable();
+        var ids = Enumerable.Range(0, 50_000).Select(i => 100_000_000_000_000_000L + (i * 7_919_000_003L)).ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+            table.Set(Encoding.UTF8.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "1"u8, i, false);
 
-        Assert.True(index.IsScattered);
-        for (var i = 0; i < 10_000; i++)
-            Assert.Equal(i, index.Find(i * 1_000_003L));
-        Assert.Equal(-1, index.Find(1));
-        Assert.Equal(17, index.GetOrAdd(17 * 1_000_003L, 99));
+        Assert.All(ids.Select((id, i) => (id, i)), pair =>
+            Assert.Equal(pair.i, table.CreatedAt(table.Find(Encoding.UTF8.GetBytes(pair.id.ToString(System.Globalization.CultureInfo.InvariantCulture))))));
+        Assert.Equal(-1, table.Find("100000000000000001"u8));
     }
 
     [Fact]
