@@ -38,7 +38,7 @@ internal static class ColumnProfiler
         var values = column.Values;
         var has = column.HasValue;
         // Equal amounts of different scales (1.5, 1.50) are one value; the first of equal extremes is the one reported.
-        using var keys = new LongSet(column.ValueCount);
+        using var keys = new DistinctCounter(column.ValueCount);
         var allMicros = true;
         decimal sum = 0, min = 0, max = 0;
         var first = true;
@@ -126,7 +126,7 @@ internal static class ColumnProfiler
     {
         var values = column.Values;
         var has = column.HasValue;
-        using var distinct = new LongSet(column.ValueCount);
+        using var distinct = new DistinctCounter(column.ValueCount);
         decimal sum = 0;
         long min = 0, max = 0;
         var first = true;
@@ -159,7 +159,7 @@ internal static class ColumnProfiler
     {
         var values = column.Values;
         var has = column.HasValue;
-        using var distinct = new LongSet(column.ValueCount);
+        using var distinct = new DistinctCounter(column.ValueCount);
         DateTime earliest = default, latest = default;
         var first = true;
         for (var row = 0; row < values.Length; row++)

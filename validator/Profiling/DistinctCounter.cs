@@ -7,7 +7,7 @@ namespace KpiPipeline.Validator.Profiling;
 /// A set of 64-bit keys that only counts them: open addressing over an array from the shared pool, so counting
 /// the distinct values of a column costs no allocation (a HashSet of ten thousand entries is a large object).
 /// </summary>
-internal sealed class LongSet : IDisposable
+internal sealed class DistinctCounter : IDisposable
 {
     private const long Empty = long.MinValue;
 
@@ -16,7 +16,7 @@ internal sealed class LongSet : IDisposable
     private readonly int _shift;
     private bool _holdsEmpty;
 
-    public LongSet(int expected)
+    public DistinctCounter(int expected)
     {
         var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, expected * 2));
         _slots = ArrayPool<long>.Shared.Rent(size);
