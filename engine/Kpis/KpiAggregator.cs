@@ -209,6 +209,10 @@ public sealed class KpiAggregator : IDisposable
 
     private sealed class DateState : IDisposable
     {
+        private const int MaxCategoriesByBytes = 32;
+
+        private readonly List<(byte[] Bytes, GroupState Group)> _byBytes = [];
+
         public LineKeySet LineKeys { get; } = new();
 
         public DistinctSet ReturnedOrders { get; } = new();
@@ -271,10 +275,6 @@ public sealed class KpiAggregator : IDisposable
                 _byBytes.Add((utf8.ToArray(), found));
             return found;
         }
-
-        private const int MaxCategoriesByBytes = 32;
-
-        private readonly List<(byte[] Bytes, GroupState Group)> _byBytes = [];
 
         private GroupState CategoryByChars(ReadOnlySpan<byte> utf8)
         {

@@ -23,6 +23,9 @@ internal sealed class OrderTable
     private readonly Dictionary<string, int> _texts = new(StringComparer.Ordinal);
     private readonly List<Chunk> _chunks = [];
     private readonly Utf8Column _textUsers = new(64, 8);
+    private readonly byte[] _lastUserDigits = new byte[20];
+    private long _lastUser = -1;
+    private int _lastUserLength;
 
     public int Count { get; private set; }
 
@@ -95,10 +98,6 @@ internal sealed class OrderTable
         }
         column.Add(_lastUserDigits.AsSpan(0, _lastUserLength));
     }
-
-    private readonly byte[] _lastUserDigits = new byte[20];
-    private long _lastUser = -1;
-    private int _lastUserLength;
 
     private int GetOrAddText(string orderId, int index)
     {
