@@ -4,13 +4,13 @@
 
 # The SDK stage runs on the build machine's own architecture (no emulation when building the
 # arm64 image on x86): crossgen2 compiles the ReadyToRun code for the image's architecture from there
-# (ContainerArch in spark-job/KpiPipeline.SparkJob.csproj, which says what it gains).
+# (ContainerPublish.props; spark-job/KpiPipeline.SparkJob.csproj says what it gains).
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
 ARG TARGETARCH
 WORKDIR /src
 
 # Restore first, from the project files alone, so source edits reuse the restored layer.
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Packages.props ContainerPublish.props .editorconfig ./
 COPY core/KpiPipeline.Core.csproj core/
 COPY engine/KpiPipeline.Engine.csproj engine/
 COPY dashboard/KpiPipeline.Dashboard.csproj dashboard/
