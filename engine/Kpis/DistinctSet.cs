@@ -50,6 +50,9 @@ internal sealed class DistinctSet : IDisposable
         _texts.UnionWith(other._texts);
     }
 
+    /// <summary>Whether any value of <paramref name="other"/> is here.</summary>
+    public bool Overlaps(DistinctSet other) => _numbers.Overlaps(other._numbers) || _texts.Overlaps(other._texts);
+
     public void Dispose() => _numbers.Dispose();
 
     /// <summary>How many of this set's values are in <paramref name="other"/>.</summary>

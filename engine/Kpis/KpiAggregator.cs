@@ -31,7 +31,7 @@ public sealed class KpiAggregator : IDisposable
         try
         {
             var state = State(line.Date);
-            if (!state.LineKeys.Add(LineKeySet.Key(line.LineKey)))
+            if (!state.LineKeys.Add(LineKey.Of(line.LineKey)))
                 return false;
             var facts = new LineFacts(IdKey.From(line.OrderId), IdKey.From(line.UserId), line.SalePrice, line.Quantity);
             AddCounted(state, line.Returned, state.Category(line.Category), facts);
@@ -50,7 +50,7 @@ public sealed class KpiAggregator : IDisposable
         try
         {
             var state = State(date);
-            if (!state.LineKeys.Add(LineKeySet.Key(block.LineKey[index])))
+            if (!state.LineKeys.Add(LineKey.Of(block.LineKey[index])))
                 return false;
             var facts = new LineFacts(IdKey.From(block.OrderId[index]), IdKey.From(block.UserId[index]),
                 default, block.Quantity[index], block.SalePrice[index]);
@@ -181,29 +181,16 @@ public sealed class KpiAggregator : IDisposable
         }
     }
 
-    /// <summary>Line keys: <c>i:</c> + a numeric item id is kept as a number, anything else as text.</summary>
-    private sealed class LineKeySet : IDisposable
+    /// <summary>
+    /// Line keys as set members: <c>i:</c> + a numeric item id is kept as the number, anything else as its text
+    /// (an <c>r:</c> row key never parses as a number, so the two kinds cannot meet).
+    /// </summary>
+    private static class LineKey
     {
-        private readonly LongSet _itemIds = new();
-        private readonly HashSet<string> _others = new(StringComparer.Ordinal);
-
-        public bool Add(IdKey key) => key.Text is null ? _itemIds.Add(key.Number) : _others.Add(key.Text);
-
-        /// <summary>Whether any key of <paramref name="other"/> is here.</summary>
-        public bool Overlaps(LineKeySet other) => _itemIds.Overlaps(other._itemIds) || _others.Overlaps(other._others);
-
-        public void UnionWith(LineKeySet other)
-        {
-            _itemIds.UnionWith(other._itemIds);
-            _others.UnionWith(other._others);
-        }
-
-        public void Dispose() => _itemIds.Dispose();
-
-        public static IdKey Key(string lineKey) =>
+        public static IdKey Of(string lineKey) =>
             lineKey.StartsWith("i:", StringComparison.Ordinal) && DistinctSet.TryNumber(lineKey.AsSpan(2), out var id) ? new(id, null) : new(0, lineKey);
 
-        public static IdKey Key(ReadOnlySpan<byte> lineKey) =>
+        public static IdKey Of(ReadOnlySpan<byte> lineKey) =>
             lineKey.StartsWith("i:"u8) && DistinctSet.TryNumber(lineKey[2..], out var id) ? new(id, null) : new(0, Encoding.UTF8.GetString(lineKey));
     }
 
@@ -213,7 +200,7 @@ public sealed class KpiAggregator : IDisposable
 
         private readonly List<(byte[] Bytes, GroupState Group)> _byBytes = [];
 
-        public LineKeySet LineKeys { get; } = new();
+        public DistinctSet LineKeys { get; } = new();
 
         public DistinctSet ReturnedOrders { get; } = new();
 

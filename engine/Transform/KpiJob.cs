@@ -196,7 +196,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
             returnedAt = schema.IndexOf("returned_at");
         var rowKey = new StringBuilder();
-        // Categories as UTF-8, looked up by the product id's characters: no string per line.
+        // Categories as UTF-8, looked up by a non-numeric product id's characters: no string per line.
         var categoryBytes = categories.ToDictionary(c => c.Key, c => Encoding.UTF8.GetBytes(c.Value), StringComparer.Ordinal);
         var productLookup = categoryBytes.GetAlternateLookup<ReadOnlySpan<char>>();
         // Numeric product ids (the usual case) are looked up as numbers: no UTF-16 conversion and string hash per line.
