@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using KpiPipeline.Contracts;
 using KpiPipeline.Lake;
 using Microsoft.Data.Sqlite;
@@ -16,14 +17,14 @@ namespace KpiPipeline.Batching;
 /// processes. The conditions are <c>DynamoDbBatchTracker</c>'s, written out in C#; the shared
 /// contract tests hold both to them. A row is the item as JSON, so <c>json_extract</c> reads any attribute.
 /// </summary>
-public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
+public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
 {
     /// <summary>The products record's id, as in DynamoDB: not a date, so never taken for a batch.</summary>
     public const string ProductsItemId = "#products";
 
     public const string TableName = "BatchFileTracker";
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonTypeInfo<TrackerItem> Json = new TrackerItemJsonContext(new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull }).TrackerItem;
 
     private readonly SqliteConnection _connection;
 
@@ -380,7 +381,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         read.CommandText = $"SELECT item FROM {TableName} WHERE batch_id = $id";
         read.Parameters.AddWithValue("$id", batchId);
         return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json
-            ? JsonSerializer.Deserialize<TrackerItem>(json, Json)
+            ? JsonSerializer.Deserialize(json, Json)
             : null;
     }
 
@@ -396,7 +397,7 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
             await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var item = JsonSerializer.Deserialize<TrackerItem>(reader.GetString(1), Json)!;
+                var item = JsonSerializer.Deserialize(reader.GetString(1), Json)!;
                 if (filter(item))
                     found.Add(item.ToState(reader.GetString(0)));
             }
@@ -426,6 +427,10 @@ public sealed class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         };
         return new BatchTrackerUnavailableException($"{description} {what} (SQLite error {e.SqliteErrorCode}: {e.Message})", e);
     }
+
+    /// <summary>Source-generated (no reflection at run time, Native AOT).</summary>
+    [JsonSerializable(typeof(TrackerItem))]
+    private sealed partial class TrackerItemJsonContext : JsonSerializerContext;
 
     /// <summary>The row: DynamoDB's attributes under their names there.</summary>
     private sealed class TrackerItem

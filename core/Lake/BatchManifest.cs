@@ -15,8 +15,6 @@ public sealed record BatchManifest(
     [property: JsonPropertyName("order_items_keys")] IReadOnlyList<string> OrderItemsKeys,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     [JsonIgnore]
     public DateOnly BatchDate => LakeLayout.TryParseDate(BatchId, out var date)
         ? date
@@ -25,14 +23,14 @@ public sealed record BatchManifest(
     [JsonIgnore]
     public string Key => LakeLayout.ManifestKey(BatchDate, Version);
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BatchManifest);
 
     public static BatchManifest Parse(ReadOnlySpan<byte> json, string location)
     {
         BatchManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BatchManifest>(json, Json);
+            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.BatchManifest);
         }
         catch (JsonException e)
         {
@@ -56,3 +54,7 @@ public sealed record BatchManifest(
     public Task WriteAsync(IObjectStore store, CancellationToken cancellationToken) =>
         store.PutAsync(Key, ToJson(), cancellationToken);
 }
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(BatchManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

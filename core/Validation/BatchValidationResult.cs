@@ -86,13 +86,28 @@ public sealed record BatchValidationResult(
     string Summary)
 {
     /// <summary>snake_case names and enum values, as the state machine and the report readers expect.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
+    internal static ValidationJsonContext Json { get; } = new(CreateJsonOptions());
 
     /// <summary>The process exit code the contract gives this outcome.</summary>
     [JsonIgnore]
     public int ExitCode => Outcome == BatchOutcome.Valid ? 0 : 2;
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json.BatchValidationResult);
+
+    /// <summary>Reads a report written by <see cref="ToJson"/> (<c>logs/validation/…/*.json</c>).</summary>
+    /// <exception cref="InvalidDataException">The stream does not hold a report.</exception>
+    public static async Task<BatchValidationResult> ReadJsonAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(utf8Json, Json.BatchValidationResult, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException("not a validation report: null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not a validation report: {e.Message}", e);
+        }
+    }
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
@@ -103,9 +118,14 @@ public sealed record BatchValidationResult(
             WriteIndented = true,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        // One converter per enum the reports hold: the generic converter needs no code generated at run time.
+        options.Converters.Add(new JsonStringEnumConverter<BatchOutcome>(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter<FileDisposition>(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter<Dataset>(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter<RuleLevel>(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter<ColumnKind>(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter<ExpectationStatus>(JsonNamingPolicy.SnakeCaseLower));
         options.Converters.Add(new RuleIdConverter());
-        options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 
@@ -122,3 +142,8 @@ public sealed record BatchValidationResult(
             writer.WriteStringValue(value.Id);
     }
 }
+
+/// <summary>Source-generated serialisation of the validator's reports (no reflection at run time, Native AOT).</summary>
+[JsonSerializable(typeof(BatchValidationResult))]
+[JsonSerializable(typeof(FileValidator.QuarantineRecord))]
+internal sealed partial class ValidationJsonContext : JsonSerializerContext;

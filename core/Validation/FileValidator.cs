@@ -317,7 +317,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
         var errors = new QuarantineRecord(rawKey, file.Dataset, error.Rule.Id, error.Rule.Level, error.Rule.Description, error.Line, error.Column,
             error.Expected, error.Found, tally.RowsRead, tally.Accepted, tally.Rejected, tally.ByRule, rejectsCommitted ? rejectsKey : null,
             rejectsCommitted ? tally.RejectedBeyondCap : 0);
-        await store.PutAsync(errorsKey, JsonSerializer.SerializeToUtf8Bytes(errors, BatchValidationResult.JsonOptions), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(errorsKey, JsonSerializer.SerializeToUtf8Bytes(errors, BatchValidationResult.Json.QuarantineRecord), cancellationToken).ConfigureAwait(false);
         string? destination = null;
         if (file.Dataset != Dataset.Products)
         {
@@ -408,7 +408,7 @@ internal sealed class FileValidator(IObjectStore store, ValidationOptions option
     }
 
     /// <summary>The body of <c>name.errors.json</c>.</summary>
-    private sealed record QuarantineRecord(string Key, Dataset Dataset, string Rule, RuleLevel Level, string Description, long Line, string? Column,
+    internal sealed record QuarantineRecord(string Key, Dataset Dataset, string Rule, RuleLevel Level, string Description, long Line, string? Column,
         string Expected, string Found, long RowsRead, long Accepted, long Rejected, IReadOnlyDictionary<string, long> RejectedByRule, string? RejectsKey,
         long RejectedBeyondCap);
 

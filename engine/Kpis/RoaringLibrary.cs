@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Roaring.Net.CRoaring;
@@ -27,6 +28,7 @@ internal static class RoaringLibrary
         }
     }
 
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Only hosts that load Roaring.Net.dll from a file need this; in a single-file or Native AOT executable the library sits beside it and the first TryLoad finds it.")]
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (NativeLibrary.TryLoad(name, assembly, searchPath, out var handle))

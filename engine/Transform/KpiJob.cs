@@ -53,7 +53,7 @@ public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = nu
 /// </summary>
 public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiEngine engine, TimeProvider clock, ILogger<KpiJob> logger)
 {
-    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
+    private static readonly KpiJobJsonContext ReportJson = new(new JsonSerializerOptions { WriteIndented = true });
 
     /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
     public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken, KpiJobSteps? steps = null)
@@ -97,7 +97,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         await kpiStore.WriteAsync(snapshot, new KpiLineage(manifest.BatchId, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogStored(snapshot.Daily.Count, snapshot.Category.Count, kpiStore.Location);
         // Only now: until the KPIs are stored, a run stopped in between finds the dates it dropped in the old index.
-        await store.PutAsync(LakeLayout.CuratedBatchIndexKey(manifest.BatchDate), JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList()), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(LakeLayout.CuratedBatchIndexKey(manifest.BatchDate), JsonSerializer.SerializeToUtf8Bytes(written.Keys.Order().ToList(), KpiJobJsonContext.Default.ListDateOnly), cancellationToken).ConfigureAwait(false);
         if (steps?.Stored is { } onStored)
             await onStored(cancellationToken).ConfigureAwait(false);
 
@@ -112,7 +112,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         {
             Phases = new KpiJobPhases(readOrders, joined - readOrders, computed - joined, stored - computed, elapsed - stored),
         };
-        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson.KpiJobResult), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -319,7 +319,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         if (!await store.ExistsAsync(indexKey, cancellationToken).ConfigureAwait(false))
             return [];
         await using var stream = await store.OpenReadAsync(indexKey, cancellationToken).ConfigureAwait(false);
-        return await JsonSerializer.DeserializeAsync<List<DateOnly>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [];
+        return await JsonSerializer.DeserializeAsync(stream, KpiJobJsonContext.Default.ListDateOnly, cancellationToken).ConfigureAwait(false) ?? [];
     }
 
     /// <summary>
@@ -334,7 +334,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var archived = await ArchiveAsync(manifest, cancellationToken).ConfigureAwait(false);
         var result = new KpiJobResult(manifest.BatchId, manifest.Version, engine.Name, dates.Order().ToList(), 0, 0, archived, 0, 0,
             LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version), stopwatch.ElapsedMilliseconds);
-        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson.KpiJobResult), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -370,3 +370,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Archived {Count} file(s) of batch {BatchId} to processed/")]
     private partial void LogArchived(int count, string batchId);
 }
+
+/// <summary>Source-generated serialisation of the job's report and the curated batch index (no reflection at run time, Native AOT).</summary>
+[JsonSerializable(typeof(KpiJobResult))]
+[JsonSerializable(typeof(List<DateOnly>))]
+public sealed partial class KpiJobJsonContext : JsonSerializerContext;

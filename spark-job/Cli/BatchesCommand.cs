@@ -52,7 +52,7 @@ internal static class BatchesCommand
             if (parse.GetValue(format) == "json")
             {
                 await using var stdout = Console.OpenStandardOutput();
-                await JsonSerializer.SerializeAsync(stdout, rows, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(stdout, rows, CliJsonContext.Default.ListBatchRow, cancellationToken).ConfigureAwait(false);
                 stdout.WriteByte((byte)'\n');
                 return ExitCodes.Success;
             }

@@ -86,7 +86,7 @@ internal static class BenchCommand
                     CopyRaw(source, lake);
                     context.Error.MarkupLine(CommonOptions.Invariant($"kpi-job run {run}/{runCount} (load average {LoadAverage()})…"));
                     var (elapsed, stdout) = await RunChildAsync(KpiJob(["run", "--lake", lake, "--format", "none", "--stats"]), cancellationToken).ConfigureAwait(false);
-                    ours.Add((elapsed, JsonSerializer.Deserialize<RunStats>(stdout.Trim()) ?? throw new InvalidDataException("kpi-job run printed no statistics")));
+                    ours.Add((elapsed, JsonSerializer.Deserialize(stdout.Trim(), CliJsonContext.Default.RunStats) ?? throw new InvalidDataException("kpi-job run printed no statistics")));
                 }
                 var best = ours.MinBy(r => r.Elapsed);
                 var megabytes = sample.Bytes / 1e6;
@@ -202,9 +202,10 @@ internal static class BenchCommand
 
     private static ProcessStartInfo KpiJob(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-            start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        var self = SelfCommand.Command();
+        var start = new ProcessStartInfo(self[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in self.Skip(1))
+            start.ArgumentList.Add(argument);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         return start;

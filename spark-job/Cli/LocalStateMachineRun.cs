@@ -107,7 +107,7 @@ internal static class LocalStateMachineRun
                 RepositoryRoot = root,
                 ValidatorCommand = LocalTools.DotnetCommand(root, "validator", "validator"),
                 // This very build of the KPI job stands in for its container.
-                KpiJobCommand = ["dotnet", typeof(LocalStateMachineRun).Assembly.Location],
+                KpiJobCommand = SelfCommand.Command(),
             };
             if (lake is not null)
             {

@@ -69,7 +69,7 @@ internal static class RunCommand
                     StoreSeconds = phases.Sum(p => p.Store) / 1000.0,
                     ArchiveSeconds = phases.Sum(p => p.Archive) / 1000.0,
                 };
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures, CliJsonContext.Default.RunStats));
             }
             return ExitCodeOf(results);
         }));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using KpiPipeline.Transform;
 
 namespace KpiPipeline.SparkJob.Cli;
 
@@ -25,7 +26,7 @@ internal static class TransformCommand
             var kpiEngine = context.CreateEngine(parse.GetValue(engine)!, parse.GetValue(sparkRemote), target.Store);
             var result = await context.CreateJob(target, kpiEngine).RunAsync(parse.GetValue(manifest)!, null, cancellationToken).ConfigureAwait(false);
             await using var stdout = Console.OpenStandardOutput();
-            await JsonSerializer.SerializeAsync(stdout, result, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stdout, result, KpiJobJsonContext.Default.KpiJobResult, cancellationToken).ConfigureAwait(false);
             stdout.WriteByte((byte)'\n');
             return ExitCodes.Success;
         }));

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using KpiPipeline.SparkJob.Cli;
 
 namespace KpiPipeline.Orchestration;
 
@@ -129,7 +130,7 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
         return new JsonObject
         {
             ["definition_file"] = definitionFile,
-            ["input"] = JsonSerializer.SerializeToNode(input),
+            ["input"] = JsonSerializer.SerializeToNode(input, CliJsonContext.Default.LocalExecutionInput),
             ["execution_name"] = input.ExecutionName,
             ["tasks"] = tasks,
             ["waits"] = waits,
@@ -203,12 +204,12 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
             {
                 ["validator"] = options.ValidatorCommand,
                 ["kpi-job"] = options.KpiJobCommand,
-            }),
+            }, CliJsonContext.Default.DictionaryStringIReadOnlyListString),
             ["AWS_REGION"] = System.Environment.GetEnvironmentVariable("AWS_REGION") ?? options.Region,
             ["NODE_NO_WARNINGS"] = "1",
         };
         if (options.LambdaCommand is { } lambda)
-            environment["KPI_LOCAL_LAMBDA"] = JsonSerializer.Serialize(lambda);
+            environment["KPI_LOCAL_LAMBDA"] = JsonSerializer.Serialize(lambda, CliJsonContext.Default.IReadOnlyListString);
         if (options.LockFolder is { } locks)
             environment["KPI_LOCAL_LOCK_FOLDER"] = Path.GetFullPath(locks);
         if (options.LakeFolder is { } lake)

@@ -10,18 +10,15 @@ namespace KpiPipeline.Validator.Profiling;
 public sealed record ExpectationSettings
 {
     /// <summary>Accepted rows of an orders or order_items file that are profiled: the first ones. Default 10,000.</summary>
-    [JsonPropertyName("sample_rows")]
     public int SampleRows { get; init; } = 10_000;
 
     /// <summary>
     /// Accepted rows of the products master data checked as one frame (uniqueness needs them all). Default
     /// 100,000; a larger catalogue is checked on its first rows and the report says so.
     /// </summary>
-    [JsonPropertyName("product_rows")]
     public int ProductRows { get; init; } = 100_000;
 
     /// <summary>Bounds by expectation id; an id the file does not name keeps its default.</summary>
-    [JsonPropertyName("expectations")]
     public IReadOnlyDictionary<string, ExpectationBounds> Bounds { get; init; } = Expectations.DefaultBounds;
 
     public static ExpectationSettings Default { get; } = new();
@@ -33,10 +30,10 @@ public sealed record ExpectationSettings
     public static async Task<ExpectationSettings> LoadAsync(string path, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(path);
-        ExpectationSettings? read;
+        SettingsFile? read;
         try
         {
-            read = await JsonSerializer.DeserializeAsync<ExpectationSettings>(stream, JsonOptions, cancellationToken).ConfigureAwait(false);
+            read = await JsonSerializer.DeserializeAsync(stream, Json.SettingsFile, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
@@ -44,9 +41,15 @@ public sealed record ExpectationSettings
         }
         if (read is null)
             throw new InvalidDataException($"{path}: not valid expectation settings: null");
+        var settings = Default with
+        {
+            SampleRows = read.SampleRows ?? Default.SampleRows,
+            ProductRows = read.ProductRows ?? Default.ProductRows,
+            Bounds = read.Expectations ?? Default.Bounds,
+        };
         try
         {
-            return read.WithDefaults();
+            return settings.WithDefaults();
         }
         catch (InvalidDataException e)
         {
@@ -70,10 +73,24 @@ public sealed record ExpectationSettings
         return this with { Bounds = bounds };
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>
+    /// The file as written: every member optional. Read into its own shape because generated deserializers set
+    /// every init-only property of the type they create, so a member the file leaves out would read as zero
+    /// instead of keeping its default.
+    /// </summary>
+    internal sealed record SettingsFile(
+        [property: JsonPropertyName("sample_rows")] int? SampleRows,
+        [property: JsonPropertyName("product_rows")] int? ProductRows,
+        [property: JsonPropertyName("expectations")] Dictionary<string, ExpectationBounds>? Expectations);
+
+    private static readonly ExpectationSettingsJsonContext Json = new(new JsonSerializerOptions
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-    };
+    });
 }
+
+/// <summary>Source-generated reading of a settings file (no reflection at run time, Native AOT).</summary>
+[JsonSerializable(typeof(ExpectationSettings.SettingsFile))]
+internal sealed partial class ExpectationSettingsJsonContext : JsonSerializerContext;

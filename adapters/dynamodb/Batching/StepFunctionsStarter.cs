@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
@@ -24,7 +25,7 @@ public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string s
     /// <summary>Where the Lambda runtime keeps the current invocation's X-Ray trace header.</summary>
     public const string TraceHeaderVariable = "_X_AMZN_TRACE_ID";
 
-    private static readonly JsonSerializerOptions InputJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly ExecutionInputJsonContext Json = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public Uri Endpoint => endpoint;
 
@@ -54,7 +55,7 @@ public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string s
             ["stateMachineArn"] = stateMachineArn,
             ["name"] = input.ExecutionName,
             // Step Functions takes the input as a JSON string inside the JSON body.
-            ["input"] = JsonSerializer.Serialize(input, InputJson),
+            ["input"] = JsonSerializer.Serialize(input, Json.BatchExecutionInput),
         };
         // Inside a traced Lambda invocation the runtime sets the X-Ray trace header here; passing it on
         // puts the execution into the same trace as the event that started it.
@@ -62,7 +63,7 @@ public sealed class StepFunctionsStarter(HttpClient http, Uri endpoint, string s
             body["traceHeader"] = traceHeader;
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
-            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString(InputJson))),
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString(Json.Options))),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", Target);
@@ -121,3 +122,7 @@ public sealed class StepFunctionsException(string message, string? errorType) : 
 {
     public string? ErrorType { get; } = errorType;
 }
+
+/// <summary>Source-generated (no reflection at run time, Native AOT).</summary>
+[JsonSerializable(typeof(BatchExecutionInput))]
+internal sealed partial class ExecutionInputJsonContext : JsonSerializerContext;

@@ -353,6 +353,30 @@ public sealed class BatchValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadJsonAsync_AWrittenReport_ReadsBackToTheSameReport()
+    {
+        var rows = Enumerable.Range(1, 40).Select(i => i == 3 ? CsvText.Item(3, price: "abc") : CsvText.Item(i));
+        var manifest = _lake.WithStandardBatch().Put(TestLake.ItemsKey(), CsvText.Lines(CsvText.ItemsHeader, rows)).WriteManifest();
+        var written = (await ValidateAsync(manifest)).ToJson();
+
+        using var stream = new MemoryStream(written);
+        var read = await BatchValidationResult.ReadJsonAsync(stream, CancellationToken.None);
+
+        Assert.Equal(1, read.Files[2].RejectedByRule["not_a_number"]);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(written), System.Text.Encoding.UTF8.GetString(read.ToJson()));
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_NotAReport_SaysSo()
+    {
+        using var stream = new MemoryStream("""{ "batch_id": 7 }"""u8.ToArray());
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => BatchValidationResult.ReadJsonAsync(stream, CancellationToken.None));
+
+        Assert.StartsWith("not a validation report: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidateAsync_ProductsRejectsThenFixed_StaleRejectsRemoved()
     {
         var products = CsvText.Lines(CsvText.ProductsHeader, Enumerable.Range(1, 30).Select(p => p == 30 ? CsvText.Product(30, cost: "-1") : CsvText.Product(p)));
