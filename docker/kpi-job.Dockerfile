@@ -1,12 +1,21 @@
 # The KPI job container (docs/architecture.md): `kpi-job transform --bucket <bucket> --manifest <key>`,
-# the arguments arriving as the ECS container override Command.
+# the arguments arriving as the ECS container override Command. It runs a Native AOT executable
+# (ContainerPublish.props; spark-job/KpiPipeline.SparkJob.csproj says what it gains), so the image holds no
+# .NET runtime: the executable, the native libraries of its packages, and the C libraries they load.
 # Build from the repository root: docker build -f docker/kpi-job.Dockerfile .
+# The stack builds it for linux/arm64 (Fargate on Graviton, infra/PipelineContainers.cs): on an x64 machine that is
+# `docker build --platform linux/arm64 -f docker/kpi-job.Dockerfile .`, cross-compiled as below. CI publishes the
+# amd64 executable only (.ci/steps/20-publish-containers.sh), since a second AOT compilation would double its time.
 
-# The SDK stage runs on the build machine's own architecture (no emulation when building the
-# arm64 image on x86): crossgen2 compiles the ReadyToRun code for the image's architecture from there
-# (ContainerPublish.props; spark-job/KpiPipeline.SparkJob.csproj says what it gains).
-FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
+# The SDK stage runs on the build machine's own architecture: Native AOT compiles for the image's architecture
+# (TARGETARCH) from there, natively or cross-compiling, instead of running the compiler under emulation. The -aot
+# SDK image brings clang and llvm for its own architecture; the script adds the target's toolchain when the two
+# differ, and does nothing when they match.
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0.401-noble-aot AS build
+ARG BUILDARCH
 ARG TARGETARCH
+COPY docker/aot-cross-toolchain.sh /usr/local/bin/
+RUN bash /usr/local/bin/aot-cross-toolchain.sh "$BUILDARCH" "$TARGETARCH"
 WORKDIR /src
 
 # Restore first, from the project files alone, so source edits reuse the restored layer.
@@ -34,11 +43,15 @@ COPY samples/generator/ samples/generator/
 COPY validator/ validator/
 COPY spark-job/ spark-job/
 RUN dotnet publish spark-job/KpiPipeline.SparkJob.csproj --configuration Release --no-restore \
-    --output /app -p:UseAppHost=false -p:ContainerArch=$TARGETARCH
+    --output /app -p:ContainerArch=$TARGETARCH
 
-# Chiseled: no shell, no package manager, non-root by default; ICU is not needed (invariant globalization).
-FROM mcr.microsoft.com/dotnet/runtime:10.0.12-noble-chiseled AS runtime
+# runtime-deps, chiseled: the C and C++ runtime libraries and OpenSSL that the executable and the native libraries
+# load, no .NET runtime; no shell, no package manager, non-root by default; no ICU (invariant globalization).
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble-chiseled AS runtime
 WORKDIR /app
-COPY --from=build /app .
+# Only what runs: the executable and the native libraries its packages load from beside it (ParquetSharp, SQLite,
+# CRoaring, Mono.Posix). The publish folder also holds the executable's debug symbols (kpi-job.dbg) and the
+# referenced projects' .pdb and runtimeconfig files, which nothing in the container reads.
+COPY --from=build /app/kpi-job /app/*.so ./
 USER app
-ENTRYPOINT ["dotnet", "kpi-job.dll"]
+ENTRYPOINT ["/app/kpi-job"]
