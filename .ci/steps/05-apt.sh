@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
-# Debian's chromium for the dashboard's browser tests (tests/KpiPipeline.Dashboard.Tests drive it with
-# Playwright's ExecutablePath; no browser is ever downloaded). Nothing to do when it is already installed.
+# Debian packages the later steps and tests need, installed only when missing (nothing to do on a machine that
+# has them):
+# - chromium for the dashboard's browser tests (tests/KpiPipeline.Dashboard.Tests drive it with Playwright's
+#   ExecutablePath; no browser is ever downloaded);
+# - clang and zlib1g-dev, the Native AOT prerequisites Microsoft lists for Debian and Ubuntu
+#   (https://aka.ms/nativeaot-prerequisites), for the containers' publish in .ci/steps/20-publish-containers.sh:
+#   the ILCompiler links the executable with clang (which brings binutils' ld and objcopy). Only for the build
+#   machine's own architecture: CI does not cross-compile the arm64 images.
 set -euo pipefail
 
-if [[ -x /usr/bin/chromium ]]; then
-    echo "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo unknown version)"
-    exit 0
+installed() { dpkg-query --show --showformat='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+missing=()
+if [[ ! -x /usr/bin/chromium ]]; then
+    missing+=(chromium)
 fi
-sudo=""
-if [[ "$(id -u)" != 0 ]]; then
-    sudo="sudo"
+for package in clang zlib1g-dev; do
+    if ! installed "$package"; then
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+    sudo=""
+    if [[ "$(id -u)" != 0 ]]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    echo "installing: ${missing[*]}"
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends chromium
-/usr/bin/chromium --version
+echo "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo unknown version)"
+echo "clang present: $(clang --version | head -n 1)"

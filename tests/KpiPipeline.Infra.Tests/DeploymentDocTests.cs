@@ -30,7 +30,7 @@ public sealed partial class DeploymentDocTests(Support.SynthesizedStack sut)
     [Fact]
     public void CiStep_LambdaPublish_UsesTheDocumentedOptions()
     {
-        var script = File.ReadAllText(Path.Combine(Layout.Root, ".ci", "steps", "20-publish-and-synth.sh"));
+        var script = File.ReadAllText(Path.Combine(Layout.Root, ".ci", "steps", "21-publish-lambda-and-synth.sh"));
 
         Assert.Contains("-r linux-arm64 --self-contained false", script, StringComparison.Ordinal);
         Assert.Contains("-p:UseAppHost=false", script, StringComparison.Ordinal);

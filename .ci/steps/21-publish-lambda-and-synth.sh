@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Publishes the three deployables the way their packages are built (the Lambda zip, the two
-# container images) and synthesises the CDK app, so a project that stops publishing, or a stack
-# that stops synthesising, fails CI before any deployment. Needs the .NET SDK and node; no AWS
-# account, no Docker engine (image assets are staged, not built).
+# Publishes the Lambda package the way it is deployed and synthesises the CDK app with it, so a
+# function that stops publishing, or a stack that stops synthesising, fails CI before any
+# deployment (.ci/steps/20-publish-containers.sh does the same for the two container images).
+# Needs the .NET SDK and node; no AWS account, no Docker engine (image assets are staged, not built).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,18 +14,10 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
 
 publish_root="$root/.tmp/publish"   # /.tmp/ is git-ignored
-rm -rf "$publish_root"
+rm -rf "$publish_root/lambda"
 started=$SECONDS
 
 step() { printf '==> %s\n' "$*"; }
-
-# Same options as the Dockerfiles' publish: framework-dependent, no native app host.
-for project in validator/KpiPipeline.Validator.csproj spark-job/KpiPipeline.SparkJob.csproj; do
-    name="$(basename "$(dirname "$project")")"
-    step "publish $project"
-    dotnet publish "$project" --configuration Release -p:UseAppHost=false \
-        --output "$publish_root/$name" --verbosity quiet
-done
 
 # Same options as the documented Lambda publish (see LambdaPublishDirectory.PublishCommand).
 step "publish lambda/KpiPipeline.Lambda.csproj"
