@@ -177,6 +177,7 @@ public sealed class PipelineContainers : Construct
             File = RepositoryLayout.DockerfileRelativePath(dockerfile),
             Exclude = [.. BuildContextExclusions],
             IgnoreMode = IgnoreMode.DOCKER,
+            // The tasks' architecture, Docker's TARGETARCH: the .NET images compile for it on the build machine's own.
             Platform = Platform_.LINUX_ARM64,
         });
 
@@ -188,7 +189,7 @@ public sealed class PipelineContainers : Construct
         {
             Cpu = cpu,
             MemoryLimitMiB = memoryMiB,
-            // Graviton: ~20% cheaper per vCPU-second; the images are portable IL on an arm64 runtime image.
+            // Graviton: ~20% cheaper per vCPU-second; the images hold linux-arm64 Native AOT executables (docker/*.Dockerfile).
             RuntimePlatform = new RuntimePlatform
             {
                 CpuArchitecture = CpuArchitecture.ARM64,
