@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using KpiPipeline.SparkJob.Cli;
 
 namespace KpiPipeline.Orchestration;
 
@@ -130,7 +129,7 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
         return new JsonObject
         {
             ["definition_file"] = definitionFile,
-            ["input"] = JsonSerializer.SerializeToNode(input, CliJsonContext.Default.LocalExecutionInput),
+            ["input"] = JsonSerializer.SerializeToNode(input, LocalStateMachineJsonContext.Default.LocalExecutionInput),
             ["execution_name"] = input.ExecutionName,
             ["tasks"] = tasks,
             ["waits"] = waits,
@@ -204,12 +203,12 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
             {
                 ["validator"] = options.ValidatorCommand,
                 ["kpi-job"] = options.KpiJobCommand,
-            }, CliJsonContext.Default.DictionaryStringIReadOnlyListString),
+            }, LocalStateMachineJsonContext.Default.DictionaryStringIReadOnlyListString),
             ["AWS_REGION"] = System.Environment.GetEnvironmentVariable("AWS_REGION") ?? options.Region,
             ["NODE_NO_WARNINGS"] = "1",
         };
         if (options.LambdaCommand is { } lambda)
-            environment["KPI_LOCAL_LAMBDA"] = JsonSerializer.Serialize(lambda, CliJsonContext.Default.IReadOnlyListString);
+            environment["KPI_LOCAL_LAMBDA"] = JsonSerializer.Serialize(lambda, LocalStateMachineJsonContext.Default.IReadOnlyListString);
         if (options.LockFolder is { } locks)
             environment["KPI_LOCAL_LOCK_FOLDER"] = Path.GetFullPath(locks);
         if (options.LakeFolder is { } lake)
@@ -236,3 +235,9 @@ public sealed partial class LocalStateMachine(LocalStateMachineOptions options)
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z0-9_]+)\}")]
     private static partial Regex Placeholder();
 }
+
+/// <summary>Source-generated serialisation of what the local state machine hands to its Node runner (no reflection at run time, Native AOT).</summary>
+[JsonSerializable(typeof(LocalExecutionInput))]
+[JsonSerializable(typeof(Dictionary<string, IReadOnlyList<string>>))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+internal sealed partial class LocalStateMachineJsonContext : JsonSerializerContext;
