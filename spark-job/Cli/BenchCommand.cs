@@ -12,8 +12,8 @@ namespace KpiPipeline.SparkJob.Cli;
 /// <summary>
 /// <c>bench</c>: generates a lake of N order items (with late orders and several part files per day, as
 /// production exports have), then times <c>kpi-job run</c> on a fresh copy of it in a new process (process start
-/// included), best of <c>--runs</c>, and prints per-phase times, MB/s and peak memory. <c>--compare duckdb</c> times
-/// DuckDB computing the same KPIs from the same CSVs and checks both give equal KPIs.
+/// included), best of <c>--runs</c>, and prints per-phase times, MB/s and peak memory. <c>--compare duckdb</c> and
+/// <c>--compare pandas</c> time DuckDB or pandas computing the same KPIs from the same CSVs and check they equal ours.
 /// </summary>
 internal static class BenchCommand
 {
@@ -21,6 +21,12 @@ internal static class BenchCommand
     private const string MarkerFile = ".kpi-bench";
 
     private const string DuckDbToolName = "kpi-duckdb-bench";
+
+    /// <summary>Where the pandas script sits in a checkout, beside the DuckDB tool.</summary>
+    private const string PandasScriptPath = "tests/KpiPipeline.PandasBench/pandas_kpis.py";
+
+    /// <summary>Debian's python3-pandas installs for this interpreter, which a pyenv or venv python3 earlier on PATH hides.</summary>
+    private const string SystemPython = "/usr/bin/python3";
 
     public static Command Create()
     {
@@ -37,15 +43,26 @@ internal static class BenchCommand
         {
             Description = "Where to build the lake and keep it afterwards (default: a temporary folder, deleted afterwards). An existing folder is only reused if bench made it.",
         };
-        var compare = new Option<string?>("--compare") { Description = "Also time another engine on the same CSVs and check its KPIs equal ours." };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "Also time another engine on the same CSVs and check its KPIs equal ours; give it twice to compare with both (--compare duckdb --compare pandas).",
+        };
         compare.AcceptOnlyFromAmong("duckdb", "pandas");
         var duckDbTool = new Option<string?>("--duckdb-tool")
         {
             Description = $"The {DuckDbToolName} executable (default: built under tests/KpiPipeline.DuckDbBench in this repository).",
         };
+        var pandasScript = new Option<string?>("--pandas-script")
+        {
+            Description = $"The pandas KPI script (default: {PandasScriptPath} in this repository).",
+        };
+        var python = new Option<string?>("--python")
+        {
+            Description = $"The Python interpreter for --compare pandas (default: the first of python3 on PATH and {SystemPython} that imports pandas).",
+        };
         var command = new Command("bench", "Benchmark: generate N order items and time validation + KPI job end to end in a new process.")
         {
-            items, days, parts, late, runs, folder, compare, duckDbTool,
+            items, days, parts, late, runs, folder, compare, duckDbTool, pandasScript, python,
         };
         command.SetAction((parse, cancellationToken) => KpiJobCli.GuardAsync(verbose: false, async context =>
         {
@@ -61,14 +78,11 @@ internal static class BenchCommand
                 throw new UsageException("--items, --days, --parts and --runs must be at least 1");
             if (options.LateShare is < 0 or > 1)
                 throw new UsageException("--late-fraction must be between 0 and 1");
-            var comparison = parse.GetValue(compare);
-            string? tool = null;
-            if (comparison == "duckdb")
-                tool = parse.GetValue(duckDbTool) ?? FindDuckDbTool();
-            if (comparison == "pandas")
-                context.Error.MarkupLine(PandasAvailable()
-                    ? "[yellow]pandas is installed, but bench has no pandas implementation of the KPIs: no pandas comparison.[/]"
-                    : "[yellow]pandas is not installed here (`python3 -c \"import pandas\"` fails, and there is no PyPI mirror): no pandas comparison.[/]");
+            // Before generating anything: a missing tool is a usage error, not something to find out after the runs.
+            var rivals = (parse.GetValue(compare) ?? []).Distinct(StringComparer.Ordinal).Select(name => name == "duckdb"
+                    ? DuckDb(parse.GetValue(duckDbTool) ?? FindDuckDbTool())
+                    : Pandas(FindPython(parse.GetValue(python)), parse.GetValue(pandasScript) ?? FindPandasScript()))
+                .ToList();
 
             var explicitFolder = parse.GetValue(folder);
             var root = explicitFolder ?? Path.Combine(Path.GetTempPath(), $"kpi-bench-{Guid.NewGuid():N}");
@@ -105,8 +119,12 @@ internal static class BenchCommand
                 table.AddRow("    archive", Seconds(best.Stats.ArchiveSeconds));
                 table.AddRow("peak working set", CommonOptions.Invariant($"{best.Stats.PeakWorkingSetBytes / 1e6:0} MB"));
                 table.AddRow("all runs", string.Join(", ", ours.Select(r => Seconds(r.Elapsed.TotalSeconds))));
-                if (tool is not null)
-                    await CompareDuckDbAsync(context, tool, source, lake, runCount, best.Elapsed, table, cancellationToken).ConfigureAwait(false);
+                if (rivals.Count > 0)
+                {
+                    var (_, oursJson) = await RunChildAsync(KpiJob(["kpis", "--lake", lake, "--format", "json"]), cancellationToken).ConfigureAwait(false);
+                    foreach (var rival in rivals)
+                        await CompareAsync(context, rival, source, oursJson, runCount, best.Elapsed, table, cancellationToken).ConfigureAwait(false);
+                }
                 context.Out.Write(table);
                 return ExitCodes.Success;
             }
@@ -119,28 +137,55 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>Times DuckDB on the same raw CSVs and fails (a data error) when its KPIs differ from the ones kpi-job stored.</summary>
-    private static async Task CompareDuckDbAsync(CommandContext context, string tool, string source, string lake, int runCount, TimeSpan ours,
+    /// <summary>
+    /// Another engine computing the KPIs from the same raw CSVs: started as <c>Start(lake folder, KPI JSON to write)</c>,
+    /// it writes the KPIs as <c>kpi-job kpis --format json</c> does and prints <c>{"peak_working_set_bytes": N}</c>.
+    /// </summary>
+    /// <param name="Name">As the table names it (<c>DuckDB</c>, <c>pandas</c>).</param>
+    /// <param name="Label">The table's name for its time: what it is and what it runs.</param>
+    private sealed record Rival(string Name, string Label, Func<string, string, ProcessStartInfo> Start)
+    {
+        public string Possessive => Name.EndsWith('s') ? Name + "'" : Name + "'s";
+    }
+
+    private static Rival DuckDb(string tool)
+    {
+        if (!File.Exists(tool))
+            throw new UsageException($"--compare duckdb: {tool} does not exist");
+        return new("DuckDB", "DuckDB (read_csv + the KPI SQL)", (lake, output) => Tool(tool, [lake, output]));
+    }
+
+    private static Rival Pandas(PythonWithPandas python, string script)
+    {
+        if (!File.Exists(script))
+            throw new UsageException($"--compare pandas: {script} does not exist");
+        return new("pandas", $"pandas {python.PandasVersion} (read_csv, merge, groupby)", (lake, output) => Tool(python.Executable, [script, lake, output]));
+    }
+
+    /// <summary>
+    /// Times a rival on the same raw CSVs, best of <paramref name="runCount"/>, and fails (a data error) when its KPIs
+    /// differ from the ones kpi-job stored.
+    /// </summary>
+    private static async Task CompareAsync(CommandContext context, Rival rival, string source, string oursJson, int runCount, TimeSpan ours,
         Table table, CancellationToken cancellationToken)
     {
-        var theirsFile = Path.Combine(Path.GetDirectoryName(lake)!, "duckdb-kpis.json");
+        var theirsFile = Path.Combine(Path.GetDirectoryName(source)!, $"{rival.Name.ToLowerInvariant()}-kpis.json");
         var runs = new List<(TimeSpan Elapsed, long Peak)>();
         for (var run = 1; run <= runCount; run++)
         {
-            context.Error.MarkupLine(CommonOptions.Invariant($"DuckDB run {run}/{runCount} (load average {LoadAverage()})…"));
-            var (elapsed, stdout) = await RunChildAsync(Tool(tool, [source, theirsFile]), cancellationToken).ConfigureAwait(false);
+            context.Error.MarkupLine(CommonOptions.Invariant($"{rival.Name} run {run}/{runCount} (load average {LoadAverage()})…"));
+            var (elapsed, stdout) = await RunChildAsync(rival.Start(source, theirsFile), cancellationToken).ConfigureAwait(false);
             using var figures = JsonDocument.Parse(stdout.Trim());
             runs.Add((elapsed, figures.RootElement.GetProperty("peak_working_set_bytes").GetInt64()));
         }
-        var (_, oursJson) = await RunChildAsync(KpiJob(["kpis", "--lake", lake, "--format", "json"]), cancellationToken).ConfigureAwait(false);
         var difference = KpiJsonDifference(oursJson, await File.ReadAllTextAsync(theirsFile, cancellationToken).ConfigureAwait(false));
         if (difference is not null)
-            throw new InvalidDataException($"DuckDB's KPIs differ from kpi-job's: {difference}");
+            throw new InvalidDataException($"{rival.Possessive} KPIs differ from kpi-job's: {difference}");
         var best = runs.MinBy(r => r.Elapsed);
-        table.AddRow("DuckDB (read_csv + the KPI SQL), process start included", Rate(best.Elapsed.TotalSeconds, 0));
-        table.AddRow("DuckDB peak working set", CommonOptions.Invariant($"{best.Peak / 1e6:0} MB"));
-        table.AddRow("DuckDB all runs", string.Join(", ", runs.Select(r => Seconds(r.Elapsed.TotalSeconds))));
-        table.AddRow("[bold]speed vs DuckDB[/] (DuckDB's time / ours)", CommonOptions.Invariant($"[bold]{best.Elapsed / ours:0.00}×[/] (KPIs equal)"));
+        table.AddRow(Markup.Escape($"{rival.Label}, process start included"), Rate(best.Elapsed.TotalSeconds, 0));
+        table.AddRow($"{rival.Name} peak working set", CommonOptions.Invariant($"{best.Peak / 1e6:0} MB"));
+        table.AddRow($"{rival.Name} all runs", string.Join(", ", runs.Select(r => Seconds(r.Elapsed.TotalSeconds))));
+        table.AddRow($"[bold]speed vs {rival.Name}[/] ({rival.Possessive} time / ours)", CommonOptions.Invariant($"[bold]{best.Elapsed / ours:0.00}×[/] (KPIs equal)"));
     }
 
     /// <summary>The first difference between two KPI JSON documents (rows compared regardless of order, numbers by value); null when equal.</summary>
@@ -250,19 +295,71 @@ internal static class BenchCommand
         throw new UsageException($"--compare duckdb needs {DuckDbToolName}: build it with `dotnet build -c Release tests/KpiPipeline.DuckDbBench` or pass --duckdb-tool");
     }
 
-    private static bool PandasAvailable()
+    /// <summary>The pandas script of the checkout kpi-job runs from, if it runs from one.</summary>
+    private static string FindPandasScript()
     {
+        if (LocalTools.FindRepositoryRoot(AppContext.BaseDirectory) is { } root && Path.Combine(root, PandasScriptPath) is var script && File.Exists(script))
+            return script;
+        throw new UsageException($"--compare pandas needs {PandasScriptPath} from a checkout of this repository: run kpi-job from one or pass --pandas-script");
+    }
+
+    /// <summary>An interpreter that imports pandas: its own path (a pyenv shim resolved, so no shim is timed) and pandas' version.</summary>
+    internal sealed record PythonWithPandas(string Executable, string PandasVersion);
+
+    /// <summary>
+    /// <paramref name="explicitPython"/>, or else the first of <c>python3</c> on PATH and Debian's own interpreter that
+    /// imports pandas: a developer's pyenv or venv python3 often comes first on PATH without pandas, while
+    /// <c>apt-get install python3-pandas</c> (what CI runs) installs it for /usr/bin/python3.
+    /// </summary>
+    internal static PythonWithPandas FindPython(string? explicitPython)
+    {
+        var candidates = explicitPython is not null ? [explicitPython] : new[] { "python3", SystemPython };
+        var failures = new List<string>();
+        foreach (var candidate in candidates.Distinct(StringComparer.Ordinal))
+        {
+            if (ProbePandas(candidate, out var failure) is { } found)
+                return found;
+            failures.Add($"{candidate}: {failure}");
+        }
+        throw new UsageException($"--compare pandas needs Python 3 with pandas ({string.Join("; ", failures)}): install it with `apt-get install python3-pandas`{(explicitPython is null ? " or pass --python" : "")}");
+    }
+
+    private static PythonWithPandas? ProbePandas(string python, out string failure)
+    {
+        var start = new ProcessStartInfo(python, ["-c", "import sys, pandas; print(sys.executable); print(pandas.__version__)"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        Process? child;
         try
         {
-            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import pandas"]) { RedirectStandardError = true, RedirectStandardOutput = true });
-            if (python is null)
-                return false;
-            python.WaitForExit();
-            return python.ExitCode == 0;
+            child = Process.Start(start);
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return false; // no python3 at all
+            failure = "not found or not executable";
+            return null;
+        }
+        using (child)
+        {
+            if (child is null)
+            {
+                failure = "did not start";
+                return null;
+            }
+            var stderr = child.StandardError.ReadToEndAsync();
+            var lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            child.WaitForExit();
+            if (child.ExitCode != 0 || lines.Length != 2)
+            {
+                // The last line of a traceback is the one that says what is missing ("No module named 'pandas'").
+                var error = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+                failure = error ?? CommonOptions.Invariant($"exited with {child.ExitCode}");
+                return null;
+            }
+            failure = "";
+            return new PythonWithPandas(lines[0], lines[1]);
         }
     }
 

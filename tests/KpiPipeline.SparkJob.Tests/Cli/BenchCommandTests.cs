@@ -1,9 +1,13 @@
+using System.Text.Json;
 using KpiPipeline.SparkJob.Cli;
 using KpiPipeline.Testing;
 
 namespace KpiPipeline.SparkJob.Tests.Cli;
 
-/// <summary>The benchmark's own guards: it never empties a folder it did not make, and its KPI comparison can fail.</summary>
+/// <summary>
+/// The benchmark's own guards: it never empties a folder it did not make, and its KPI comparison can fail. The pandas
+/// comparison needs Python 3 with pandas (CI installs python3-pandas); its tests fail without it.
+/// </summary>
 public sealed class BenchCommandTests
 {
     [Fact]
@@ -48,5 +52,59 @@ public sealed class BenchCommandTests
             Assert.Null(difference);
         else
             Assert.StartsWith(expectedStart, difference, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_ComparePandas_TimesPandasAndFindsItsKpisEqual()
+    {
+        var result = await KpiJobProcess.RunAsync("bench", "--items", "2000", "--days", "2", "--compare", "pandas");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("pandas peak working set", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Matches(@"speed vs pandas \(pandas' time / ours\) +│ +[0-9]+\.[0-9]{2}× \(KPIs equal\)", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Bench_PandasScriptOffByOneOrder_FailsAsADataErrorNamingTheDifference()
+    {
+        using var folder = new TempLake();
+        // The real script, then one more order on the first date (a JSON string is a Python string literal too).
+        var script = Path.Combine(folder.Root, "wrong_kpis.py");
+        await File.WriteAllTextAsync(script, $$"""
+            import re, subprocess, sys
+            done = subprocess.run([sys.executable, {{JsonSerializer.Serialize(Path.Combine(RepositoryRoot.Find(), "tests", "KpiPipeline.PandasBench", "pandas_kpis.py"))}}] + sys.argv[1:],
+                                  check=True, capture_output=True, text=True)
+            with open(sys.argv[2], encoding="utf-8") as kpis:
+                text = kpis.read()
+            with open(sys.argv[2], "w", encoding="utf-8") as kpis:
+                kpis.write(re.sub(r'"total_orders": (\d+)', lambda m: f'"total_orders": {int(m.group(1)) + 1}', text, count=1))
+            print(done.stdout, end="")
+            """);
+
+        var result = await KpiJobProcess.RunAsync("bench", "--items", "500", "--compare", "pandas", "--pandas-script", script);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("pandas' KPIs differ from kpi-job's: daily: ", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("speed vs pandas", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_ComparePandasWithoutPandas_RefusedBeforeGeneratingNamingTheDebianPackage()
+    {
+        var result = await KpiJobProcess.RunAsync("bench", "--items", "10", "--compare", "pandas", "--python", "/nonexistent/python3");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("apt-get install python3-pandas", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generating", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_CompareGivenTwice_ResolvesBothEnginesBeforeGenerating()
+    {
+        var result = await KpiJobProcess.RunAsync("bench", "--items", "10", "--compare", "pandas", "--compare", "duckdb", "--duckdb-tool", "/nonexistent/kpi-duckdb-bench");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--compare duckdb: /nonexistent/kpi-duckdb-bench does not exist", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generating", result.StandardError, StringComparison.Ordinal);
     }
 }
