@@ -32,6 +32,10 @@ import pandas as pd
 
 MICROS = 10**6  # sale prices are kept as integers of millionths, like the curated DECIMAL(18,6)
 
+# The exports mix Z, offsets and fractional seconds, all ISO 8601: pandas 1.x parses each value as it comes, while
+# pandas 2 guesses one format from the first value unless told ISO 8601 (a format pandas 1.x does not know).
+TIMESTAMPS = {"format": "ISO8601"} if int(pd.__version__.split(".")[0]) >= 2 else {}
+
 
 def read_csvs(pattern, columns, folder_column=None):
     """Every CSV the glob matches, all text (dtype=str): only an empty field is missing, as in DuckDB's read_csv."""
@@ -80,16 +84,20 @@ def main():
                       ["id", "order_id", "product_id", "sale_price", "quantity", "status", "returned_at"], folder_column="batch_id")
     products = read_csvs(os.path.join(raw, "products", "*.csv"), ["id", "category"])
 
+    # Each table's own columns are typed before the join, once per order and per item.
+    orders["order_date"] = pd.to_datetime(orders["created_at"], utc=True, **TIMESTAMPS).dt.floor("D")
+    orders["order_returned"] = returned(orders["status"]) | orders["returned_at"].notna()
+    items["line_key"] = "i:" + items["id"]
+    items["quantity"] = items["quantity"].fillna("1").astype(np.int64)
+    items["revenue"] = millionths(items["sale_price"]) * items["quantity"].to_numpy()
+    items["item_returned"] = returned(items["status"]) | items["returned_at"].notna()
+
     # An inner join never matches a missing key in SQL; pandas' merge would match NaN with NaN.
-    lines = (items.dropna(subset=["order_id", "product_id"])
-             .merge(orders.dropna(subset=["order_id"]), on="order_id", suffixes=("", "_order"))
+    lines = (items[["batch_id", "line_key", "order_id", "product_id", "quantity", "revenue", "item_returned"]]
+             .dropna(subset=["order_id", "product_id"])
+             .merge(orders[["order_id", "user_id", "order_date", "order_returned"]].dropna(subset=["order_id"]), on="order_id")
              .merge(products.dropna(subset=["id"]).rename(columns={"id": "product_id"}), on="product_id"))
-    lines["order_date"] = pd.to_datetime(lines["created_at"], utc=True).dt.floor("D")
-    lines["line_key"] = "i:" + lines["id"]
-    lines["quantity"] = lines["quantity"].fillna("1").astype(np.int64)
-    lines["revenue"] = millionths(lines["sale_price"]) * lines["quantity"].to_numpy()
-    lines["returned"] = (returned(lines["status_order"]) | returned(lines["status"])
-                         | lines["returned_at_order"].notna() | lines["returned_at"].notna())
+    lines["returned"] = lines["order_returned"] | lines["item_returned"]
 
     # A line delivered again in a later batch counts once per date: the newest batch's copy.
     lines = (lines.sort_values("batch_id", ascending=False, kind="stable")
