@@ -13,7 +13,12 @@ namespace KpiPipeline.Kpis;
 public static class CuratedOrderLines
 {
     /// <summary>Lines per row group, and per block the engine reads or writes at once.</summary>
-    public const int RowGroupLines = 1 << 17;
+    /// <remarks>
+    /// A daily batch of 143,000 lines is then two full row groups encoded while the join goes on and a short last
+    /// one; with 131,072 nearly all of it was encoded after the join had finished (1M-item lake: about 7% faster,
+    /// curated objects 4% larger than with 131,072 (11.1 MB against 10.7 MB) since the low-cardinality dictionaries repeat per row group).
+    /// </remarks>
+    public const int RowGroupLines = 1 << 16;
 
     /// <summary>The Parquet columns, in file order.</summary>
     public static IReadOnlyList<string> Columns => CuratedParquetSchema.Columns;
@@ -127,63 +132,64 @@ public static class CuratedOrderLines
     /// Writes curated lines as Parquet to a stream, a row group every <see cref="RowGroupLines"/> lines.
     /// Disposing writes the last row group and the footer.
     /// </summary>
+    /// <remarks>
+    /// A full row group is encoded and compressed on another task while the next one fills: encoding is most of
+    /// the writer's work, and done in line it left the other core idle at the end of every batch.
+    /// At most one row group is encoded while one fills, so a writer holds two blocks at most.
+    /// </remarks>
     public sealed class Writer : IAsyncDisposable
     {
         private readonly CuratedParquetWriter _parquet;
-        private readonly OrderLineBlock _block;
+        private readonly int _rowGroupLines;
+        private OrderLineBlock _block;
+        private Task _encoding = Task.CompletedTask;
         private bool _completed;
+        private bool _disposed;
 
         public Writer(Stream stream, int rowGroupLines = RowGroupLines)
         {
             _parquet = new CuratedParquetWriter(stream);
+            _rowGroupLines = rowGroupLines;
             _block = OrderLineBlockPool.Rent(rowGroupLines);
         }
 
-        private bool _disposed;
-
-        public long LinesWritten => _parquet.LinesWritten + (_disposed ? 0 : _block.Count);
+        /// <summary>Lines handed to the writer so far (written or still buffered).</summary>
+        public long LinesWritten { get; private set; }
 
         /// <exception cref="InvalidDataException">The line's price does not fit DECIMAL(18,6).</exception>
-        public ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
+        public async ValueTask WriteAsync(OrderLine line, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             _block.Add(line);
+            LinesWritten++;
             if (_block.IsFull)
-                WriteBlock();
-            return ValueTask.CompletedTask;
+                await WriteBlockAsync().ConfigureAwait(false);
         }
 
         /// <summary>Writes lines <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/> of a block of typed columns.</summary>
-        internal void WriteRows(OrderLineBlock source, int start, int count)
+        internal async ValueTask WriteRowsAsync(OrderLineBlock source, int start, int count)
         {
+            LinesWritten += count;
             while (count > 0)
             {
                 var copied = _block.CopyRows(source, start, count);
                 start += copied;
                 count -= copied;
                 if (_block.IsFull)
-                    WriteBlock();
+                    await WriteBlockAsync().ConfigureAwait(false);
             }
-        }
-
-        /// <summary>Writes a block of lines (row groups follow the block's boundaries).</summary>
-        internal void Write(OrderLineBlock block)
-        {
-            WriteBlock();
-            _parquet.Write(block);
         }
 
         /// <summary>Writes what is buffered and the footer.</summary>
-        public ValueTask CompleteAsync(CancellationToken cancellationToken)
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!_completed)
-            {
-                WriteBlock();
-                _parquet.Complete();
-                _completed = true;
-            }
-            return ValueTask.CompletedTask;
+            if (_completed)
+                return;
+            await WriteBlockAsync().ConfigureAwait(false);
+            await _encoding.ConfigureAwait(false);
+            _parquet.Complete();
+            _completed = true;
         }
 
         public async ValueTask DisposeAsync()
@@ -192,21 +198,41 @@ public static class CuratedOrderLines
                 return;
             try
             {
-                await CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                // After a failed row group the file cannot be completed, and disposing must not hide that failure with another.
+                if (!_encoding.IsFaulted)
+                    await CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
                 _disposed = true;
+                // A failed row group leaves its encoding faulted: it must be over before the file goes.
+                await _encoding.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 _parquet.Dispose();
                 // Only once: a block handed back twice would be handed to two writers.
                 OrderLineBlockPool.Return(_block);
             }
         }
 
-        private void WriteBlock()
+        /// <summary>Hands the filled block to the encoder (after the one before it is done) and starts a fresh one.</summary>
+        private async ValueTask WriteBlockAsync()
         {
-            _parquet.Write(_block);
-            _block.Clear();
+            if (_block.Count == 0)
+                return;
+            // One encoding at a time: ParquetFileWriter writes row groups in order, and memory stays at two blocks.
+            await _encoding.ConfigureAwait(false);
+            var full = _block;
+            _block = OrderLineBlockPool.Rent(_rowGroupLines);
+            _encoding = Task.Run(() =>
+            {
+                try
+                {
+                    _parquet.Write(full);
+                }
+                finally
+                {
+                    OrderLineBlockPool.Return(full);
+                }
+            });
         }
     }
 }

@@ -32,7 +32,7 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
                     output = new Output(await store.CreateAsync(LakeLayout.CuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false));
                     _outputs.Add(date, output);
                 }
-                output.Lines.WriteRows(block, start, end - start);
+                await output.Lines.WriteRowsAsync(block, start, end - start).ConfigureAwait(false);
                 for (var i = start; i < end; i++)
                 {
                     if (blockSink is not null)

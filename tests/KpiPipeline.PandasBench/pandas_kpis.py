@@ -37,11 +37,19 @@ MICROS = 10**6  # sale prices are kept as integers of millionths, like the curat
 TIMESTAMPS = {"format": "ISO8601"} if int(pd.__version__.split(".")[0]) >= 2 else {}
 
 
+# Columns read as text: statuses and categories are words, timestamps and prices are parsed exactly below, and a
+# quantity may be empty. Ids are left to read_csv's inference, as a pandas user leaves them: numeric ids become
+# int64 keys, which merge and group far faster than strings (reading every column as text made this script 1.6
+# times slower on bench's 1M-item lake, an unfair baseline).
+TEXT_COLUMNS = ("status", "created_at", "returned_at", "sale_price", "quantity", "category")
+
+
 def read_csvs(pattern, columns, folder_column=None):
-    """Every CSV the glob matches, all text (dtype=str): only an empty field is missing, as in DuckDB's read_csv."""
+    """Every CSV the glob matches; only an empty field is missing, as in DuckDB's read_csv."""
     frames = []
+    text = {column: str for column in columns if column in TEXT_COLUMNS}
     for path in sorted(glob.glob(pattern)):
-        frame = pd.read_csv(path, dtype=str, usecols=columns, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(path, dtype=text, usecols=columns, keep_default_na=False, na_values=[""])
         if folder_column is not None:
             frame[folder_column] = os.path.basename(os.path.dirname(path))
         frames.append(frame)
@@ -87,7 +95,7 @@ def main():
     # Each table's own columns are typed before the join, once per order and per item.
     orders["order_date"] = pd.to_datetime(orders["created_at"], utc=True, **TIMESTAMPS).dt.floor("D")
     orders["order_returned"] = returned(orders["status"]) | orders["returned_at"].notna()
-    items["line_key"] = "i:" + items["id"]
+    items["line_key"] = items["id"]  # kpi-job's "i:" + id, without building a string per line
     items["quantity"] = items["quantity"].fillna("1").astype(np.int64)
     items["revenue"] = millionths(items["sale_price"]) * items["quantity"].to_numpy()
     items["item_returned"] = returned(items["status"]) | items["returned_at"].notna()

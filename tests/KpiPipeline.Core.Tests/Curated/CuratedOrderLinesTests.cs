@@ -45,6 +45,26 @@ public sealed class CuratedOrderLinesTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_StreamFailingWhileARowGroupIsEncodedInTheBackground_FailsTheWriterAndDisposes()
+    {
+        var lines = RandomLines.Create(seed: 3, count: 1000);
+        // "PAR1" fits: the first row group, encoded while the second fills, does not.
+        var stream = new FailingStream(failAfterBytes: 4);
+        var writer = new CuratedOrderLines.Writer(stream, rowGroupLines: 64);
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            foreach (var line in lines)
+                await writer.WriteAsync(line, CancellationToken.None);
+            await writer.CompleteAsync(CancellationToken.None);
+        });
+        await writer.DisposeAsync();
+
+        Assert.NotNull(error);
+        Assert.Contains(FailingStream.Message, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadAsync_ObjectThatIsNotParquet_FailsNamingIt()
     {
         await _lake.Store.PutAsync(LakeLayout.CuratedKey(Date, Date), "order_date\n"u8.ToArray(), CancellationToken.None);
@@ -74,4 +94,24 @@ public sealed class CuratedOrderLinesTests : IDisposable
     }
 
     public void Dispose() => _lake.Dispose();
+
+    /// <summary>A stream that takes a few bytes and then fails every write, as a full disk or a dropped upload would.</summary>
+    private sealed class FailingStream(int failAfterBytes) : MemoryStream
+    {
+        public const string Message = "the disk is full (test)";
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (Length + count > failAfterBytes)
+                throw new IOException(Message);
+            base.Write(buffer, offset, count);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Length + buffer.Length > failAfterBytes)
+                throw new IOException(Message);
+            base.Write(buffer.ToArray(), 0, buffer.Length);
+        }
+    }
 }
