@@ -31,7 +31,8 @@ internal sealed class CuratedParquetReader : IDisposable
         _kpiColumnsOnly = kpiColumnsOnly;
         try
         {
-            _file = new ParquetFileReader(seekableStream, leaveOpen: true);
+            using var properties = ReaderProperties.WithMemoryPool(CuratedParquetSchema.Memory);
+            _file = new ParquetFileReader(seekableStream, properties, leaveOpen: true);
         }
         catch (ParquetException e)
         {
