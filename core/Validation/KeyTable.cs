@@ -156,13 +156,13 @@ internal static class KeyHash
             hash = Round(hash, BinaryPrimitives.ReadUInt64LittleEndian(data));
             data = data[8..];
         }
-        if (!data.IsEmpty)
-        {
-            ulong tail = 0;
-            for (var i = data.Length - 1; i >= 0; i--)
-                tail = (tail << 8) | data[i];
-            hash = Round(hash, tail);
-        }
+        // The last 1-7 bytes in at most two reads (wyhash's way): with the length mixed in above, the reads
+        // cover every byte, so two values of one length never feed the mix the same input; a loop per byte cost
+        // more than the rest of the hash.
+        if (data.Length >= 4)
+            hash = Round(hash, BinaryPrimitives.ReadUInt32LittleEndian(data) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]) << 32));
+        else if (!data.IsEmpty)
+            hash = Round(hash, data[0] | ((ulong)data[data.Length >> 1] << 8) | ((ulong)data[^1] << 16));
         return hash;
     }
 

@@ -8,12 +8,12 @@ namespace KpiPipeline.Validation;
 
 /// <summary>
 /// The first accepted rows of a file, column by column in schema order, for the <see cref="IFileInspector"/>.
-/// Bounded in rows and in characters, so a file of long rows cannot make it large. Its arrays are pooled:
+/// Bounded in rows and in bytes of values, so a file of long rows cannot make it large. Its arrays are pooled:
 /// <see cref="Release"/> them once the file is inspected.
 /// </summary>
 internal sealed class RowSample
 {
-    private const long MaxChars = 32L * 1024 * 1024;
+    private const long MaxBytes = 32L * 1024 * 1024;
 
     private readonly HeaderBinding _binding;
     private readonly int _maxRows;
@@ -21,7 +21,7 @@ internal sealed class RowSample
     private readonly int[] _positions;
     private long[] _lines;
     private int _rows;
-    private long _chars;
+    private long _bytes;
 
     public RowSample(HeaderBinding binding, int maxRows)
     {
@@ -39,7 +39,7 @@ internal sealed class RowSample
         _lines = ArrayPool<long>.Shared.Rent(Math.Clamp(maxRows, 1, 16 * 1024));
     }
 
-    public bool IsFull => _rows >= _maxRows || _chars >= MaxChars;
+    public bool IsFull => _rows >= _maxRows || _bytes >= MaxBytes;
 
     /// <summary>Adds the record <paramref name="checker"/> has just accepted, taking the values it parsed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -51,8 +51,8 @@ internal sealed class RowSample
             if (column is null)
                 continue;
             var value = Values.Trim(record[_positions[i]]);
-            // The bound counts characters of the values as text, whatever they are kept as.
-            _chars += Encoding.UTF8.GetCharCount(value);
+            // The bound counts the values' UTF-8 bytes (at least their characters), whatever they are kept as.
+            _bytes += value.Length;
             if (value.IsEmpty)
             {
                 column.AddMissing();

@@ -28,6 +28,27 @@ public sealed class KeyTableTests
     }
 
     [Fact]
+    public void KeyHash_EveryShortValueOverAFewBytes_HashesApart()
+    {
+        // Every value of 0-9 bytes over four byte values: each byte of a value's tail must reach the hash.
+        byte[] alphabet = [0, (byte)'1', (byte)'a', 0xFF];
+        var seen = new Dictionary<ulong, string>();
+        var value = new byte[9];
+        for (var length = 0; length <= 9; length++)
+        {
+            var combinations = 1 << (2 * length);
+            for (var code = 0; code < combinations; code++)
+            {
+                for (var i = 0; i < length; i++)
+                    value[i] = alphabet[(code >> (2 * i)) & 3];
+                var hash = KeyHash.Of(value.AsSpan(0, length), 0);
+                var text = Convert.ToHexString(value, 0, length);
+                Assert.True(seen.TryAdd(hash, text), $"{text} hashes as {seen.GetValueOrDefault(hash)}");
+            }
+        }
+    }
+
+    [Fact]
     public void Rollback_AfterGrowth_ForgetsExactlyTheKeysAddedSinceTheMark()
     {
         var sut = CreateSut();
