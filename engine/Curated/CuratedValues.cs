@@ -41,6 +41,45 @@ internal static class CuratedValues
         return true;
     }
 
+    /// <summary>
+    /// The millionths of a price written plainly (digits, then optionally a point and 1-6 digits, at most 12
+    /// before the point), read straight from its text: the usual form, and no decimal is built for it. False for
+    /// any other form (a sign, more places, more digits, a bare point), which the caller reads as a decimal instead.
+    /// </summary>
+    public static bool TryParsePlainMillionths(ReadOnlySpan<byte> utf8, out long millionths)
+    {
+        millionths = 0;
+        var value = 0L;
+        var i = 0;
+        for (; i < utf8.Length; i++)
+        {
+            var digit = (uint)(utf8[i] - '0');
+            if (digit > 9)
+                break;
+            value = (value * 10) + digit;
+        }
+        // 12 digits before the point and 6 after stay below 10^18: within DECIMAL(18,6) and a long.
+        if (i == 0 || i > 12)
+            return false;
+        var places = 0;
+        if (i < utf8.Length)
+        {
+            if (utf8[i] != (byte)'.' || i == utf8.Length - 1)
+                return false;
+            for (i++; i < utf8.Length; i++)
+            {
+                var digit = (uint)(utf8[i] - '0');
+                if (digit > 9 || ++places > PriceScale)
+                    return false;
+                value = (value * 10) + digit;
+            }
+        }
+        millionths = value * PowersOfTen[PriceScale - places];
+        return true;
+    }
+
+    private static readonly long[] PowersOfTen = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
     public static decimal FromMillionths(long millionths)
     {
         var magnitude = (ulong)Math.Abs(millionths);

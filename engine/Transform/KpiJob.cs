@@ -200,12 +200,13 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var categoryBytes = categories.ToDictionary(c => c.Key, c => Encoding.UTF8.GetBytes(c.Value), StringComparer.Ordinal);
         var productLookup = categoryBytes.GetAlternateLookup<ReadOnlySpan<char>>();
         // Numeric product ids (the usual case) are looked up as numbers: no UTF-16 conversion and string hash per line.
-        var numericProducts = new Dictionary<long, byte[]>();
+        var numbered = new Dictionary<long, byte[]>();
         foreach (var (id, bytes) in categoryBytes)
         {
             if (DistinctSet.TryNumber(id.AsSpan(), out var number))
-                numericProducts[number] = bytes;
+                numbered[number] = bytes;
         }
+        var numericProducts = new CategoriesByNumber(numbered);
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
         var block = free.TryDequeue(out var reused) ? reused : new OrderLineBlock(BlockLines);
@@ -221,13 +222,16 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 if (order < 0)
                     throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
                 var found = DistinctSet.TryNumber(file.Field(productId), out var productNumber)
-                    ? numericProducts.TryGetValue(productNumber, out var category)
+                    ? numericProducts.TryGet(productNumber, out var category)
                     : file.TryLookup(productId, productLookup, out _, out category);
                 if (!found)
                     throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
-                var price = file.Decimal(salePrice);
-                if (!CuratedValues.TryToMillionths(price, out var millionths))
-                    throw file.Broken(salePrice, $"sale price {price} does not fit the curated DECIMAL(18,6) (more than 6 decimal places, or 10^12 or more)");
+                if (!CuratedValues.TryParsePlainMillionths(file.Field(salePrice), out var millionths))
+                {
+                    var price = file.Decimal(salePrice);
+                    if (!CuratedValues.TryToMillionths(price, out millionths))
+                        throw file.Broken(salePrice, $"sale price {price} does not fit the curated DECIMAL(18,6) (more than 6 decimal places, or 10^12 or more)");
+                }
                 var createdAt = orders.CreatedAt(order);
                 var i = block.Next();
                 block.Dates[i] = CuratedValues.EpochDayOf(createdAt);
