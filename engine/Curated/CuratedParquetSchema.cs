@@ -34,8 +34,13 @@ internal static class CuratedParquetSchema
     /// </summary>
     public const Compression Codec = Compression.Zstd;
 
-    /// <summary>Columns whose values are (nearly) all distinct: a dictionary only costs time there (1M lines: 1.6 s → 0.9 s of writing).</summary>
-    private static readonly string[] HighCardinality = [LineKey, OrderId, ItemId, UserId, CreatedAt];
+    /// <summary>
+    /// Columns written without a dictionary. Where values are (nearly) all distinct a dictionary only costs time
+    /// (1M lines: 1.6 s → 0.9 s of writing). batch_id is one value per object: Zstd shrinks it as well as a
+    /// dictionary does (1M-item lake: 11.07 MB of curated objects either way), without hashing every value
+    /// (5% of a run's CPU). Category, product and the numbers keep theirs: without, the objects grow 6-17%.
+    /// </summary>
+    private static readonly string[] WithoutDictionary = [LineKey, OrderId, ItemId, UserId, CreatedAt, BatchId];
 
     public static GroupNode CreateSchema()
     {
@@ -75,7 +80,7 @@ internal static class CuratedParquetSchema
     public static WriterProperties CreateWriterProperties()
     {
         using var builder = new WriterPropertiesBuilder().Compression(Codec).CreatedBy("kpi-pipeline").MemoryPool(Memory);
-        foreach (var column in HighCardinality)
+        foreach (var column in WithoutDictionary)
             builder.DisableDictionary(column);
         return builder.Build();
     }
