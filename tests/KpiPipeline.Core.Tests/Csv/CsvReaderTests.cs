@@ -197,6 +197,21 @@ public sealed class CsvReaderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await sut.ReadAsync(new CancellationToken(canceled: true)));
     }
 
+    /// <summary>Unquoted records of fields 0-40 bytes long, so delimiters fall on every position of the 16-byte steps the splitter scans in.</summary>
+    [Property(MaxTest = 500)]
+    public Property ReadAsync_UnquotedFieldsOfAnyLength_SplitAtEveryDelimiter()
+    {
+        var record = Gen.Choose(0, 40).Select(length => new string((char)('a' + (length % 26)), length)).ArrayOf().Where(fields => fields.Length > 0);
+        return Prop.ForAll(record.ArrayOf().Where(records => records.Length > 0).ToArbitrary(), records =>
+        {
+            var lines = records.Select(fields => string.Join(',', fields)).ToList();
+            using var sut = CreateSut(string.Concat(lines.Select(line => line + "\n")));
+            var read = ReadAllAsync(sut).AsTask().GetAwaiter().GetResult();
+            return read.Select(r => r.Fields).SequenceEqual(records, ArrayComparer.Instance)
+                .Label(string.Join(" | ", lines));
+        });
+    }
+
     /// <summary>
     /// Any records, written the RFC 4180 way with LF or CRLF, read back the same with their line numbers,
     /// whatever the buffer size and however the stream splits its reads.
