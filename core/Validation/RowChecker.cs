@@ -108,16 +108,16 @@ internal sealed class RowChecker
             if (violation is not null)
                 return violation;
         }
-        if (_orderReference is not null && !IsKnownOrder(Trim(record[_orderReference.Position])))
+        if (_orderReference is not null && !IsKnownOrder(Values.Trim(record[_orderReference.Position])))
             return Reject(ValidationRules.UnknownOrder, _orderReference, record.LineNumber, record[_orderReference.Position]);
-        if (_productReference is not null && !_keys.Products.Contains(Trim(record[_productReference.Position])))
+        if (_productReference is not null && !_keys.Products.Contains(Values.Trim(record[_productReference.Position])))
             return Reject(ValidationRules.UnknownProduct, _productReference, record.LineNumber, record[_productReference.Position]);
 
         var content = ContentHash(record);
         ReadOnlySpan<byte> key;
         if (_keyPosition >= 0)
         {
-            key = Trim(record[_keyPosition]);
+            key = Values.Trim(record[_keyPosition]);
         }
         else
         {
@@ -158,7 +158,7 @@ internal sealed class RowChecker
         var content = ContentHash(record);
         if (_keyPosition >= 0)
         {
-            _ownKeys.TryAdd(Trim(record[_keyPosition]), Fold(content), out _);
+            _ownKeys.TryAdd(Values.Trim(record[_keyPosition]), Fold(content), out _);
             return;
         }
         BinaryPrimitives.WriteInt64LittleEndian(_contentKey, content);
@@ -168,7 +168,7 @@ internal sealed class RowChecker
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Violation? CheckValue(ColumnCheck column, ReadOnlySpan<byte> value, long line)
     {
-        var trimmed = Trim(value);
+        var trimmed = Values.Trim(value);
         if (trimmed.IsEmpty)
             return column.MustHaveValue ? Reject(ValidationRules.RequiredFieldEmpty, column, line, value) : null;
         switch (column.Kind)
@@ -226,17 +226,12 @@ internal sealed class RowChecker
     {
         var hash = 0xCBF29CE484222325UL;
         foreach (var column in _columns)
-            hash = KeyHash.Append(hash, column.Position >= 0 ? Trim(record[column.Position]) : default);
+            hash = KeyHash.Append(hash, column.Position >= 0 ? Values.Trim(record[column.Position]) : default);
         return (long)KeyHash.Finish(hash);
     }
 
     /// <summary>The content hash as stored beside a key: 32 bits tell an identical repeat from a conflict well enough.</summary>
     private static int Fold(long content) => (int)content ^ (int)(content >> 32);
-
-    /// <summary>Values are rarely padded: test the ends inline before calling the general trim.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> value) =>
-        value.IsEmpty || (value[0] > (byte)' ' && value[^1] > (byte)' ') ? value : Values.Trim(value);
 
     private static Violation Reject(ValidationRule rule, ColumnCheck column, long line, ReadOnlySpan<byte> value) =>
         new(rule, line, column.Header, rule.Expected, Found(value));

@@ -75,7 +75,7 @@ internal static class CuratedParquetSchema
     /// mimalloc maps fresh transparent huge pages that the kernel zeroes 2 MB at a time, and holds them
     /// (1M-item lake, 6 alternating runs: peak working set 153 MB against 199 MB, median time 1.69 s against 1.81 s).
     /// </summary>
-    public static MemoryPool Memory => MemoryPool.SystemMemoryPool();
+    public static readonly MemoryPool Memory = MemoryPool.SystemMemoryPool();
 
     public static WriterProperties CreateWriterProperties()
     {

@@ -11,7 +11,7 @@ namespace KpiPipeline.Curated;
 internal sealed class CuratedParquetWriter : IDisposable
 {
     private readonly ParquetFileWriter _file;
-    // Pooled: a row group's worth is 2.3 MB, and a run writes one object per date and batch.
+    // Pooled: a row group's worth is about 1 MB, and a run writes one object per date and batch.
     private ByteArray[] _values = ArrayPool<ByteArray>.Shared.Rent(1024);
     private short[] _definitionLevels = ArrayPool<short>.Shared.Rent(1024);
     private bool _completed;
