@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using ParquetSharp;
 
 namespace KpiPipeline.Curated;
@@ -10,17 +11,26 @@ namespace KpiPipeline.Curated;
 /// </summary>
 internal sealed class CuratedParquetWriter : IDisposable
 {
+    /// <summary>
+    /// The columns in the order they are handed out to the encoding threads: the costliest first (long unique
+    /// text, then the rest), so the last column a thread takes is a cheap one and both finish together.
+    /// </summary>
+    private static readonly int[] EncodingOrder = [2, 3, 11, 5, 4, 1, 6, 7, 8, 0, 9, 10];
+
     private readonly ParquetFileWriter _file;
-    // Pooled: a row group's worth is about 1 MB, and a run writes one object per date and batch.
-    private ByteArray[] _values = ArrayPool<ByteArray>.Shared.Rent(1024);
-    private short[] _definitionLevels = ArrayPool<short>.Shared.Rent(1024);
+    private readonly int _threads;
     private bool _completed;
 
-    public CuratedParquetWriter(Stream stream)
+    /// <param name="threads">
+    /// How many threads encode the columns of a row group (at most one per core): the columns of a buffered row group
+    /// are independent until it is closed, as Arrow's own writer uses them when told to use threads.
+    /// </param>
+    public CuratedParquetWriter(Stream stream, int threads = 2)
     {
         using var schema = CuratedParquetSchema.CreateSchema();
         using var properties = CuratedParquetSchema.CreateWriterProperties();
         _file = new ParquetFileWriter(stream, schema, properties, keyValueMetadata: null, leaveOpen: true);
+        _threads = Math.Clamp(Math.Min(threads, Environment.ProcessorCount), 1, CuratedParquetSchema.Columns.Count);
     }
 
     public long LinesWritten { get; private set; }
@@ -32,26 +42,56 @@ internal sealed class CuratedParquetWriter : IDisposable
         var count = block.Count;
         if (count == 0)
             return;
-        if (_values.Length < count)
+        using var rowGroup = _file.AppendBufferedRowGroup();
+        var columns = new ColumnWriter[EncodingOrder.Length];
+        try
         {
-            ArrayPool<ByteArray>.Shared.Return(_values);
-            ArrayPool<short>.Shared.Return(_definitionLevels);
-            _values = ArrayPool<ByteArray>.Shared.Rent(block.Capacity);
-            _definitionLevels = ArrayPool<short>.Shared.Rent(block.Capacity);
+            for (var i = 0; i < columns.Length; i++)
+                columns[i] = rowGroup.Column(i);
+            var next = -1;
+            void Encode()
+            {
+                using var buffers = new TextBuffers(count);
+                int taken;
+                while ((taken = Interlocked.Increment(ref next)) < EncodingOrder.Length)
+                {
+                    var index = EncodingOrder[taken];
+                    WriteColumn(columns[index], index, block, count, buffers);
+                }
+            }
+            var helpers = new Task[_threads - 1];
+            for (var i = 0; i < helpers.Length; i++)
+                helpers[i] = Task.Run(Encode);
+            Exception? failure = null;
+            try
+            {
+                Encode();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                Volatile.Write(ref next, EncodingOrder.Length);
+            }
+            // No helper may still be writing a column when the row group goes, whatever happened here.
+            foreach (var helper in helpers)
+            {
+                try
+                {
+                    helper.GetAwaiter().GetResult();
+                }
+                catch (Exception e)
+                {
+                    failure ??= e;
+                }
+            }
+            if (failure is not null)
+                ExceptionDispatchInfo.Throw(failure);
         }
-        using var rowGroup = _file.AppendRowGroup();
-        Fixed(rowGroup, block.Dates.AsSpan(0, count));
-        Text(rowGroup, block.BatchId, count);
-        Text(rowGroup, block.LineKey, count);
-        Text(rowGroup, block.OrderId, count);
-        Text(rowGroup, block.ItemId, count);
-        Text(rowGroup, block.UserId, count);
-        Text(rowGroup, block.ProductId, count);
-        Text(rowGroup, block.Category, count);
-        Fixed(rowGroup, block.SalePrice.AsSpan(0, count));
-        Fixed(rowGroup, block.Quantity.AsSpan(0, count));
-        Fixed(rowGroup, block.Returned.AsSpan(0, count));
-        Fixed(rowGroup, block.CreatedAt.AsSpan(0, count));
+        finally
+        {
+            foreach (var column in columns)
+                column?.Dispose();
+        }
         rowGroup.Close();
         LinesWritten += count;
     }
@@ -65,48 +105,72 @@ internal sealed class CuratedParquetWriter : IDisposable
         _completed = true;
     }
 
-    public void Dispose()
+    public void Dispose() => _file.Dispose();
+
+    private static void WriteColumn(ColumnWriter column, int index, OrderLineBlock block, int count, TextBuffers buffers)
     {
-        _file.Dispose();
-        if (_values.Length == 0)
-            return;
-        ArrayPool<ByteArray>.Shared.Return(_values);
-        ArrayPool<short>.Shared.Return(_definitionLevels);
-        _values = [];
-        _definitionLevels = [];
+        switch (index)
+        {
+            case 0: Fixed(column, block.Dates.AsSpan(0, count)); break;
+            case 1: Text(column, block.BatchId, count, buffers); break;
+            case 2: Text(column, block.LineKey, count, buffers); break;
+            case 3: Text(column, block.OrderId, count, buffers); break;
+            case 4: Text(column, block.ItemId, count, buffers); break;
+            case 5: Text(column, block.UserId, count, buffers); break;
+            case 6: Text(column, block.ProductId, count, buffers); break;
+            case 7: Text(column, block.Category, count, buffers); break;
+            case 8: Fixed(column, block.SalePrice.AsSpan(0, count)); break;
+            case 9: Fixed(column, block.Quantity.AsSpan(0, count)); break;
+            case 10: Fixed(column, block.Returned.AsSpan(0, count)); break;
+            case 11: Fixed(column, block.CreatedAt.AsSpan(0, count)); break;
+            default: throw new ArgumentOutOfRangeException(nameof(index), index, "The curated schema has 12 columns.");
+        }
     }
 
-    private static void Fixed<T>(RowGroupWriter rowGroup, ReadOnlySpan<T> values)
-        where T : unmanaged
-    {
-        using var column = (ColumnWriter<T>)rowGroup.NextColumn();
-        column.WriteBatch(values);
-    }
+    private static void Fixed<T>(ColumnWriter column, ReadOnlySpan<T> values)
+        where T : unmanaged =>
+        ((ColumnWriter<T>)column).WriteBatch(values);
 
-    private unsafe void Text(RowGroupWriter rowGroup, Utf8Column values, int count)
+    private static unsafe void Text(ColumnWriter writer, Utf8Column values, int count, TextBuffers buffers)
     {
-        using var column = (ColumnWriter<ByteArray>)rowGroup.NextColumn();
+        var column = (ColumnWriter<ByteArray>)writer;
         var optional = column.ColumnDescriptor.MaxDefinitionLevel > 0;
         var present = 0;
+        var definitionLevels = buffers.DefinitionLevels;
+        var pointers = buffers.Values;
         fixed (byte* bytes = values.Bytes)
         {
             for (var i = 0; i < count; i++)
             {
                 if (values.IsNull(i))
                 {
-                    _definitionLevels[i] = 0;
+                    definitionLevels[i] = 0;
                     continue;
                 }
-                _definitionLevels[i] = 1;
+                definitionLevels[i] = 1;
                 var (start, length) = values.Range(i);
-                _values[present++] = new ByteArray((IntPtr)(bytes + start), length);
+                pointers[present++] = new ByteArray((IntPtr)(bytes + start), length);
             }
             if (optional)
-                column.WriteBatch(count, _definitionLevels.AsSpan(0, count), default, _values.AsSpan(0, present));
+                column.WriteBatch(count, definitionLevels.AsSpan(0, count), default, pointers.AsSpan(0, present));
             else if (present == count)
-                column.WriteBatch(_values.AsSpan(0, count));
+                column.WriteBatch(pointers.AsSpan(0, count));
             else
                 throw new InvalidOperationException($"Column {column.ColumnDescriptor.Name} is required but the block holds a null value.");
+        }
+    }
+
+    /// <summary>One encoding thread's value descriptors for a text column (pooled: about 1 MB for a row group).</summary>
+    private sealed class TextBuffers(int count) : IDisposable
+    {
+        public ByteArray[] Values { get; } = ArrayPool<ByteArray>.Shared.Rent(count);
+
+        public short[] DefinitionLevels { get; } = ArrayPool<short>.Shared.Rent(count);
+
+        public void Dispose()
+        {
+            ArrayPool<ByteArray>.Shared.Return(Values);
+            ArrayPool<short>.Shared.Return(DefinitionLevels);
         }
     }
 }

@@ -83,6 +83,37 @@ public sealed class DuckDbCuratedReadBackTests : IDisposable
         Assert.Equal(["true|true"], rows);
     }
 
+    [Fact]
+    public async Task Writer_ManyRowGroupsEncodedColumnByColumnOnSeveralThreads_ReadByDuckDbLineForLine()
+    {
+        var lines = Kpis.RandomLines.Create(seed: 11, count: 1000)
+            .Select((line, i) => line with { CreatedAt = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i * 37) })
+            .ToList();
+        var path = Path.Combine(_lake.Root, "lines.parquet");
+        await using (var file = File.Create(path))
+        await using (var writer = new CuratedOrderLines.Writer(file, rowGroupLines: 64))
+        {
+            foreach (var line in lines)
+                await writer.WriteAsync(line, CancellationToken.None);
+        }
+
+        var rows = Query($"""
+            SELECT CAST(order_date AS VARCHAR), batch_id, line_key, order_id, coalesce(item_id, 'NULL'), user_id, product_id, category,
+                   CAST(sale_price AS VARCHAR), quantity, returned, strftime(make_timestamp(epoch_us(created_at)), '%Y-%m-%d %H:%M:%S')
+            FROM read_parquet('{path.Replace('\\', '/')}')
+            """);
+        var rowGroups = Query($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path.Replace('\\', '/')}')");
+
+        Assert.Equal("16", Assert.Single(rowGroups));
+        Assert.Equal(lines.Select(Render), rows);
+
+        static string Render(OrderLine line) => string.Join('|',
+            line.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), line.BatchId, line.LineKey, line.OrderId, line.ItemId ?? "NULL",
+            line.UserId, line.ProductId, line.Category, line.SalePrice.ToString("F6", CultureInfo.InvariantCulture),
+            line.Quantity.ToString(CultureInfo.InvariantCulture), line.Returned ? "true" : "false",
+            line.CreatedAt!.Value.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+    }
+
     private async Task RunDayOneAsync()
     {
         var manifest = await new Transform.ValidatedBatch(_lake, "2024-01-01")
