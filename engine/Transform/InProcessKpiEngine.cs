@@ -99,7 +99,7 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         var filled = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(ReadBackBlocks - 1) { SingleReader = true, SingleWriter = true });
         var free = Channel.CreateUnbounded<OrderLineBlock>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         for (var i = 0; i < ReadBackBlocks; i++)
-            free.Writer.TryWrite(new OrderLineBlock(ReadBackLines));
+            free.Writer.TryWrite(OrderLineBlockPool.Rent(ReadBackLines));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reader = Task.Run(async () =>
         {
@@ -139,6 +139,9 @@ public sealed class InProcessKpiEngine(IObjectStore store) : IKpiEngine
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // With the reader stopped, the blocks handed back are nobody's: the next date takes them.
+            while (free.Reader.TryRead(out var block))
+                OrderLineBlockPool.Return(block);
         }
     }
 

@@ -175,6 +175,9 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         }
         if (joinError is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(joinError);
+        // Join and writer are done with every block they handed back: the next batch takes them.
+        while (free.TryDequeue(out var block))
+            OrderLineBlockPool.Return(block);
         return await output.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -209,7 +212,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var numericProducts = new CategoriesByNumber(numbered);
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
-        var block = free.TryDequeue(out var reused) ? reused : new OrderLineBlock(BlockLines);
+        var block = free.TryDequeue(out var reused) ? reused : OrderLineBlockPool.Rent(BlockLines);
         foreach (var key in itemKeys)
         {
             using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
@@ -262,7 +265,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 if (block.IsFull)
                 {
                     await lines.WriteAsync(block, cancellationToken).ConfigureAwait(false);
-                    block = free.TryDequeue(out reused) ? reused : new OrderLineBlock(BlockLines);
+                    block = free.TryDequeue(out reused) ? reused : OrderLineBlockPool.Rent(BlockLines);
                 }
                 if (file.BytesRead - lastReported > 1 << 20)
                 {

@@ -30,4 +30,22 @@ public sealed class OrderLineBlockPoolTests
         Assert.Equal(0, rented.Count);
         Assert.Equal(0, rented.LineKey.Count);
     }
+
+    [Fact]
+    public void Rent_OfASizeHandedBackBefore_ReusesThatBlockEmptied()
+    {
+        // A size no other test uses, so no other test can take the block in between.
+        const int Capacity = 4321;
+        var block = OrderLineBlockPool.Rent(Capacity);
+        block.Add(new OrderLine(new DateOnly(2024, 3, 1), "2024-03-01", "i:1", "1", "2", "3", "A", 9.5m, 1, false));
+        OrderLineBlockPool.Return(block);
+
+        var rented = OrderLineBlockPool.Rent(Capacity);
+        var other = OrderLineBlockPool.Rent(Capacity);
+
+        Assert.Same(block, rented);
+        Assert.Equal(0, rented.Count);
+        Assert.NotSame(rented, other);
+        Assert.Equal(Capacity, other.Capacity);
+    }
 }
