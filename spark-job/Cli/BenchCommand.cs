@@ -95,12 +95,19 @@ internal static class BenchCommand
                 var sample = await SampleGenerator.WriteAsync(new LocalObjectStore(source), options, null, cancellationToken).ConfigureAwait(false);
                 var lake = Path.Combine(root, "lake");
                 var ours = new List<(TimeSpan Elapsed, RunStats Stats)>();
+                var theirs = rivals.ToDictionary(r => r, _ => new List<(TimeSpan Elapsed, long Peak)>());
+                // Round by round, each tool once, so that the machine's speed drifting during the runs weighs on all alike.
                 for (var run = 1; run <= runCount; run++)
                 {
                     CopyRaw(source, lake);
                     context.Error.MarkupLine(CommonOptions.Invariant($"kpi-job run {run}/{runCount} (load average {LoadAverage()})…"));
                     var (elapsed, stdout) = await RunChildAsync(KpiJob(["run", "--lake", lake, "--format", "none", "--stats"]), cancellationToken).ConfigureAwait(false);
                     ours.Add((elapsed, JsonSerializer.Deserialize(stdout.Trim(), CliJsonContext.Default.RunStats) ?? throw new InvalidDataException("kpi-job run printed no statistics")));
+                    foreach (var rival in rivals)
+                    {
+                        context.Error.MarkupLine(CommonOptions.Invariant($"{rival.Name} run {run}/{runCount} (load average {LoadAverage()})…"));
+                        theirs[rival].Add(await RunRivalAsync(rival, source, cancellationToken).ConfigureAwait(false));
+                    }
                 }
                 var best = ours.MinBy(r => r.Elapsed);
                 var megabytes = sample.Bytes / 1e6;
@@ -123,7 +130,7 @@ internal static class BenchCommand
                 {
                     var (_, oursJson) = await RunChildAsync(KpiJob(["kpis", "--lake", lake, "--format", "json"]), cancellationToken).ConfigureAwait(false);
                     foreach (var rival in rivals)
-                        await CompareAsync(context, rival, source, oursJson, runCount, best.Elapsed, table, cancellationToken).ConfigureAwait(false);
+                        await CompareAsync(rival, source, theirs[rival], oursJson, best.Elapsed, table, cancellationToken).ConfigureAwait(false);
                 }
                 context.Out.Write(table);
                 return ExitCodes.Success;
@@ -162,22 +169,25 @@ internal static class BenchCommand
         return new("pandas", $"pandas {python.PandasVersion} (read_csv, merge, groupby)", (lake, output) => Tool(python.Executable, [script, lake, output]));
     }
 
+    /// <summary>One run of a rival on the raw CSVs: it writes its KPIs beside them.</summary>
+    private static async Task<(TimeSpan Elapsed, long Peak)> RunRivalAsync(Rival rival, string source, CancellationToken cancellationToken)
+    {
+        var (elapsed, stdout) = await RunChildAsync(rival.Start(source, TheirKpisFile(rival, source)), cancellationToken).ConfigureAwait(false);
+        using var figures = JsonDocument.Parse(stdout.Trim());
+        return (elapsed, figures.RootElement.GetProperty("peak_working_set_bytes").GetInt64());
+    }
+
+    private static string TheirKpisFile(Rival rival, string source) =>
+        Path.Combine(Path.GetDirectoryName(source)!, $"{rival.Name.ToLowerInvariant()}-kpis.json");
+
     /// <summary>
-    /// Times a rival on the same raw CSVs, best of <paramref name="runCount"/>, and fails (a data error) when its KPIs
-    /// differ from the ones kpi-job stored.
+    /// Reports a rival's runs on the same raw CSVs, best of them, and fails (a data error) when its KPIs differ from
+    /// the ones kpi-job stored.
     /// </summary>
-    private static async Task CompareAsync(CommandContext context, Rival rival, string source, string oursJson, int runCount, TimeSpan ours,
+    private static async Task CompareAsync(Rival rival, string source, List<(TimeSpan Elapsed, long Peak)> runs, string oursJson, TimeSpan ours,
         Table table, CancellationToken cancellationToken)
     {
-        var theirsFile = Path.Combine(Path.GetDirectoryName(source)!, $"{rival.Name.ToLowerInvariant()}-kpis.json");
-        var runs = new List<(TimeSpan Elapsed, long Peak)>();
-        for (var run = 1; run <= runCount; run++)
-        {
-            context.Error.MarkupLine(CommonOptions.Invariant($"{rival.Name} run {run}/{runCount} (load average {LoadAverage()})…"));
-            var (elapsed, stdout) = await RunChildAsync(rival.Start(source, theirsFile), cancellationToken).ConfigureAwait(false);
-            using var figures = JsonDocument.Parse(stdout.Trim());
-            runs.Add((elapsed, figures.RootElement.GetProperty("peak_working_set_bytes").GetInt64()));
-        }
+        var theirsFile = TheirKpisFile(rival, source);
         var difference = KpiJsonDifference(oursJson, await File.ReadAllTextAsync(theirsFile, cancellationToken).ConfigureAwait(false));
         if (difference is not null)
             throw new InvalidDataException($"{rival.Possessive} KPIs differ from kpi-job's: {difference}");

@@ -65,6 +65,17 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_SeveralRunsWithARival_AlternatesTheToolsRoundByRound()
+    {
+        var result = await KpiJobProcess.RunAsync("bench", "--items", "500", "--runs", "2", "--compare", "pandas");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var runs = result.StandardError.Split('\n').Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(kpi-job|pandas) run (\d)/2"))
+            .Where(match => match.Success).Select(match => $"{match.Groups[1].Value} {match.Groups[2].Value}").ToList();
+        Assert.Equal(["kpi-job 1", "pandas 1", "kpi-job 2", "pandas 2"], runs);
+    }
+
+    [Fact]
     public async Task Bench_PandasScriptOffByOneOrder_FailsAsADataErrorNamingTheDifference()
     {
         using var folder = new TempLake();
