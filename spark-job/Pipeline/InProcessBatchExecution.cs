@@ -26,9 +26,10 @@ public sealed record BatchRunResult(PendingBatch Batch, string ManifestKey, Vali
 /// as failed with its reason; an infrastructure failure leaves the step as it was, for the next run to resume.
 /// </summary>
 /// <remarks>
-/// While a batch's KPI job runs, the next batch is validated beside it (the KPI job is mostly one thread, and
-/// validating a batch reads and writes only that batch's files): as in AWS, where executions of different
-/// batches overlap, each batch's steps stay in its own order and in the tracker. KPI jobs still run one after
+/// While a batch is validated and its KPI job runs, the next batch is validated beside it (validating a batch
+/// reads and writes only that batch's files, and the first batch's validation would otherwise leave a core idle):
+/// as in AWS, where executions of different batches overlap, each batch's steps stay in its own order and in the
+/// tracker. KPI jobs still run one after
 /// another, in date order, since a batch recomputes dates an earlier one wrote.
 /// </remarks>
 public sealed class InProcessBatchExecution(
@@ -46,13 +47,15 @@ public sealed class InProcessBatchExecution(
         starting?.Invoke(batch);
         try
         {
-            var validated = await ValidationOfAsync(execution, manifest, cancellationToken).ConfigureAwait(false);
+            var validating = ValidationOfAsync(execution, manifest, cancellationToken);
+            // Started only now, so that this batch reaches its own pause points first.
+            if (_ahead is null && next is { From: BatchStep.Claimed })
+                _ahead = (next, Task.Run(() => ValidateAsync(next, null, cancellationToken), cancellationToken));
+            var validated = await validating.ConfigureAwait(false);
             if (validated.Superseded)
                 return null;
             if (!validated.Outcome.BatchAccepted)
                 return new BatchRunResult(batch, input.ManifestKey, validated.Outcome, null, validated.Elapsed, TimeSpan.Zero);
-            if (next is { From: BatchStep.Claimed })
-                _ahead = (next, Task.Run(() => ValidateAsync(next, null, cancellationToken), cancellationToken));
 
             var started = clock.GetTimestamp();
             KpiJobResult transformation;
