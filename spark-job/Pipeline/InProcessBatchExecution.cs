@@ -36,9 +36,18 @@ public sealed class InProcessBatchExecution(
     IObjectStore store, IBatchTracker tracker, ValidateBatch validate, KpiJob job, TimeProvider clock, StepPause pause,
     IProgress<JobProgress>? progress, Action<PendingBatch>? starting)
 {
-    private (BatchExecution Execution, Task<ValidationPhase> Phase)? _ahead;
+    /// <summary>
+    /// How many of the following batches are validated ahead of the one whose KPI job runs: with one, the KPI job's
+    /// last part ran alone whenever the next batch's validation had finished before it.
+    /// </summary>
+    private const int ValidatedAhead = 2;
 
-    public async Task<BatchRunResult?> RunAsync(BatchExecution execution, BatchExecution? next, CancellationToken cancellationToken)
+    /// <summary>The following batches' validations, in batch order; each starts once the one before it is done.</summary>
+    private readonly List<(BatchExecution Execution, Task<ValidationPhase> Phase)> _ahead = [];
+
+    private readonly CancellationTokenSource _abandoned = new();
+
+    public async Task<BatchRunResult?> RunAsync(BatchExecution execution, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
         var input = execution.Input;
         var manifest = await BatchManifest.ReadAsync(store, input.ManifestKey, cancellationToken).ConfigureAwait(false);
@@ -49,8 +58,7 @@ public sealed class InProcessBatchExecution(
         {
             var validating = ValidationOfAsync(execution, manifest, cancellationToken);
             // Started only now, so that this batch reaches its own pause points first.
-            if (_ahead is null && next is { From: BatchStep.Claimed })
-                _ahead = (next, Task.Run(() => ValidateAsync(next, null, cancellationToken), cancellationToken));
+            ValidateAhead(following, cancellationToken);
             var validated = await validating.ConfigureAwait(false);
             if (validated.Superseded)
                 return null;
@@ -94,15 +102,37 @@ public sealed class InProcessBatchExecution(
     /// <summary>What validating a version decided (or what an earlier run's validation decided), and how long it took.</summary>
     private sealed record ValidationPhase(ValidationOutcome Outcome, TimeSpan Elapsed, bool Superseded);
 
-    /// <summary>The version's validation: the one started beside the previous batch's KPI job, or done now.</summary>
+    /// <summary>The version's validation: the one started ahead of it, or done now.</summary>
     private Task<ValidationPhase> ValidationOfAsync(BatchExecution execution, BatchManifest manifest, CancellationToken cancellationToken)
     {
-        if (_ahead is { } ahead && ahead.Execution == execution)
+        if (_ahead.Count > 0 && _ahead[0].Execution == execution)
         {
-            _ahead = null;
-            return ahead.Phase;
+            var phase = _ahead[0].Phase;
+            _ahead.RemoveAt(0);
+            return phase;
         }
         return ValidateAsync(execution, manifest, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts validating the next claimed batches up to <see cref="ValidatedAhead"/>, one after another: the first
+    /// beside this batch's own validation (a core would idle otherwise), each further one when the one before it is done.
+    /// </summary>
+    private void ValidateAhead(IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
+    {
+        foreach (var next in following.Take(ValidatedAhead))
+        {
+            if (next.From != BatchStep.Claimed || _ahead.Exists(a => a.Execution == next))
+                continue;
+            Task before = _ahead.Count > 0 ? _ahead[^1].Phase : Task.CompletedTask;
+            _ahead.Add((next, Task.Run(async () =>
+            {
+                await before.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // A run that stopped starts no further validation: that batch is validated when the run resumes.
+                _abandoned.Token.ThrowIfCancellationRequested();
+                return await ValidateAsync(next, null, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken)));
+        }
     }
 
     private async Task<ValidationPhase> ValidateAsync(BatchExecution execution, BatchManifest? manifest, CancellationToken cancellationToken)
@@ -126,22 +156,18 @@ public sealed class InProcessBatchExecution(
     }
 
     /// <summary>
-    /// The run stops here: waits for the next batch's validation, if one was started, so nothing is left running.
-    /// Whatever it did is recorded in the tracker, and the next run goes on from there.
+    /// The run stops here: starts no further validation and waits for the one running, if any, so nothing is left
+    /// running. Whatever it did is recorded in the tracker, and the next run goes on from there.
     /// </summary>
     private async Task AbandonAheadAsync()
     {
-        if (_ahead is not { } ahead)
-            return;
-        _ahead = null;
-        try
+        await _abandoned.CancelAsync().ConfigureAwait(false);
+        foreach (var (_, phase) in _ahead)
         {
-            await ahead.Phase.ConfigureAwait(false);
+            // The error that stopped the run is the one to report; these batches are validated again when the run resumes.
+            await ((Task)phase).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        catch (Exception)
-        {
-            // The error that stopped the run is the one to report; this batch is validated again when the run resumes.
-        }
+        _ahead.Clear();
     }
 
     /// <summary>Records the step and pauses there when asked; false when the version was superseded (or had ended).</summary>

@@ -10,9 +10,9 @@ public sealed record BatchExecution(BatchExecutionInput Input, BatchStep From, b
 
 /// <summary>
 /// Runs one batch version (in-process, or through the local state machine); null when it was superseded meanwhile.
-/// <paramref name="next"/> is the version that runs after it, if any, for an executor that starts on it early.
+/// <paramref name="following"/> are the versions that run after it, in order, for an executor that starts on them early.
 /// </summary>
-public delegate Task<TResult?> ExecuteBatch<TResult>(BatchExecution execution, BatchExecution? next, CancellationToken cancellationToken) where TResult : class;
+public delegate Task<TResult?> ExecuteBatch<TResult>(BatchExecution execution, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken) where TResult : class;
 
 /// <summary>What a run says on standard error beside its results.</summary>
 public interface IRunReport
@@ -138,7 +138,7 @@ public sealed class LocalBatchRun<TResult>(
             var execution = executions[i];
             if (execution.Resumed)
                 report.Resumed(execution);
-            if (await execute(execution, i + 1 < executions.Count ? executions[i + 1] : null, cancellationToken).ConfigureAwait(false) is { } result)
+            if (await execute(execution, executions.Skip(i + 1).ToList(), cancellationToken).ConfigureAwait(false) is { } result)
                 results.Add(result);
         }
     }
