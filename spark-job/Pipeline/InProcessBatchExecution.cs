@@ -26,11 +26,11 @@ public sealed record BatchRunResult(PendingBatch Batch, string ManifestKey, Vali
 /// as failed with its reason; an infrastructure failure leaves the step as it was, for the next run to resume.
 /// </summary>
 /// <remarks>
-/// While a batch is validated and its KPI job runs, the next batch is validated beside it (validating a batch
-/// reads and writes only that batch's files, and the first batch's validation would otherwise leave a core idle):
-/// as in AWS, where executions of different batches overlap, each batch's steps stay in its own order and in the
-/// tracker. KPI jobs still run one after
-/// another, in date order, since a batch recomputes dates an earlier one wrote.
+/// While a batch is validated and its KPI job runs, the next two batches are validated ahead, one after another
+/// (validating a batch reads and writes only that batch's files, and a core would otherwise idle whenever the KPI
+/// job runs alone): as in AWS, where executions of different batches overlap, each batch's steps stay in its own
+/// order and in the tracker. KPI jobs still run one after another, in date order, since a batch recomputes dates
+/// an earlier one wrote.
 /// </remarks>
 public sealed class InProcessBatchExecution(
     IObjectStore store, IBatchTracker tracker, ValidateBatch validate, KpiJob job, TimeProvider clock, StepPause pause,
@@ -45,7 +45,8 @@ public sealed class InProcessBatchExecution(
     /// <summary>The following batches' validations, in batch order; each starts once the one before it is done.</summary>
     private readonly List<(BatchExecution Execution, Task<ValidationPhase> Phase)> _ahead = [];
 
-    private readonly CancellationTokenSource _abandoned = new();
+    /// <summary>Set when the run stops: no further validation ahead starts.</summary>
+    private volatile bool _stopped;
 
     public async Task<BatchRunResult?> RunAsync(BatchExecution execution, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
@@ -105,10 +106,11 @@ public sealed class InProcessBatchExecution(
     /// <summary>The version's validation: the one started ahead of it, or done now.</summary>
     private Task<ValidationPhase> ValidationOfAsync(BatchExecution execution, BatchManifest manifest, CancellationToken cancellationToken)
     {
-        if (_ahead.Count > 0 && _ahead[0].Execution == execution)
+        var ahead = _ahead.FindIndex(a => a.Execution == execution);
+        if (ahead >= 0)
         {
-            var phase = _ahead[0].Phase;
-            _ahead.RemoveAt(0);
+            var phase = _ahead[ahead].Phase;
+            _ahead.RemoveAt(ahead);
             return phase;
         }
         return ValidateAsync(execution, manifest, cancellationToken);
@@ -129,7 +131,8 @@ public sealed class InProcessBatchExecution(
             {
                 await before.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 // A run that stopped starts no further validation: that batch is validated when the run resumes.
-                _abandoned.Token.ThrowIfCancellationRequested();
+                if (_stopped)
+                    throw new OperationCanceledException("The run stopped before this batch's validation began.");
                 return await ValidateAsync(next, null, cancellationToken).ConfigureAwait(false);
             }, cancellationToken)));
         }
@@ -161,7 +164,7 @@ public sealed class InProcessBatchExecution(
     /// </summary>
     private async Task AbandonAheadAsync()
     {
-        await _abandoned.CancelAsync().ConfigureAwait(false);
+        _stopped = true;
         foreach (var (_, phase) in _ahead)
         {
             // The error that stopped the run is the one to report; these batches are validated again when the run resumes.
