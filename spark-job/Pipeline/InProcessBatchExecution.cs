@@ -58,8 +58,7 @@ public sealed class InProcessBatchExecution(
         try
         {
             var validating = ValidationOfAsync(execution, manifest, cancellationToken);
-            // Started only now, so that this batch reaches its own pause points first.
-            ValidateAhead(following, cancellationToken);
+            ValidateAhead(validating, following, cancellationToken);
             var validated = await validating.ConfigureAwait(false);
             if (validated.Superseded)
                 return null;
@@ -120,13 +119,17 @@ public sealed class InProcessBatchExecution(
     /// Starts validating the next claimed batches up to <see cref="ValidatedAhead"/>, one after another: the first
     /// beside this batch's own validation (a core would idle otherwise), each further one when the one before it is done.
     /// </summary>
-    private void ValidateAhead(IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With a pause point set (the crash tests' hook), the first starts after this batch's validation instead, so that
+    /// batches reach a point in batch order and a test knows which batch a kill stopped there.
+    /// </remarks>
+    private void ValidateAhead(Task<ValidationPhase> validating, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
         foreach (var next in following.Take(ValidatedAhead))
         {
             if (next.From != BatchStep.Claimed || _ahead.Exists(a => a.Execution == next))
                 continue;
-            Task before = _ahead.Count > 0 ? _ahead[^1].Phase : Task.CompletedTask;
+            Task before = _ahead.Count > 0 ? _ahead[^1].Phase : pause.Enabled ? validating : Task.CompletedTask;
             _ahead.Add((next, Task.Run(async () =>
             {
                 await before.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
