@@ -134,19 +134,15 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     {
         const int BlocksInFlight = 8;
         var channel = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
-        // Blocks go round: the join fills one, the writer drains it and hands it back, so lines cost no allocation.
-        var free = new System.Collections.Concurrent.ConcurrentQueue<OrderLineBlock>();
+        // Blocks go round through the pool: the join fills one, the writer drains it and hands it back, so lines cost
+        // no allocation, in this batch or the next.
         await using var output = new CuratedBatchOutput(store, manifest.BatchDate, sink);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var consumer = Task.Run(async () =>
         {
             try
             {
-                await output.ConsumeAsync(channel.Reader, block =>
-                {
-                    block.Clear();
-                    free.Enqueue(block);
-                }, stop.Token).ConfigureAwait(false);
+                await output.ConsumeAsync(channel.Reader, OrderLineBlockPool.Return, stop.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -158,7 +154,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         Exception? joinError = null;
         try
         {
-            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, free, progress, stop.Token).ConfigureAwait(false);
+            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, progress, stop.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -175,14 +171,11 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         }
         if (joinError is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(joinError);
-        // Join and writer are done with every block they handed back: the next batch takes them.
-        while (free.TryDequeue(out var block))
-            OrderLineBlockPool.Return(block);
         return await output.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, Dictionary<string, string> categories,
-        OrderTable orders, ChannelWriter<OrderLineBlock> lines, System.Collections.Concurrent.ConcurrentQueue<OrderLineBlock> free,
+        OrderTable orders, ChannelWriter<OrderLineBlock> lines,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         const int BlockLines = 8192;
@@ -212,7 +205,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var numericProducts = new CategoriesByNumber(numbered);
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
-        var block = free.TryDequeue(out var reused) ? reused : OrderLineBlockPool.Rent(BlockLines);
+        var block = OrderLineBlockPool.Rent(BlockLines);
         foreach (var key in itemKeys)
         {
             using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
@@ -265,7 +258,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 if (block.IsFull)
                 {
                     await lines.WriteAsync(block, cancellationToken).ConfigureAwait(false);
-                    block = free.TryDequeue(out reused) ? reused : OrderLineBlockPool.Rent(BlockLines);
+                    block = OrderLineBlockPool.Rent(BlockLines);
                 }
                 if (file.BytesRead - lastReported > 1 << 20)
                 {
