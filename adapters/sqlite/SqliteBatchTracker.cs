@@ -88,26 +88,83 @@ public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
     public Task<(bool IsNew, BatchState State)> RecordFileAsync(
         string batchId, Dataset dataset, string key, string arrivalId, string bucket, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (dataset is not (Dataset.Orders or Dataset.OrderItems))
-            throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Only orders and order_items belong to a daily batch.");
-        return UpdateOrReadAsync(batchId, item => item is null || !item.Arrivals.Contains(arrivalId), item =>
+        var file = new DailyFileArrival(batchId, dataset, key, arrivalId);
+        CheckDataset(file);
+        return UpdateOrReadAsync(batchId, item => IsNewArrival(item, file), item => AddFile(item, file, bucket, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// All files in one write transaction: each file's own conditional update, in order, on the rows as the files
+    /// before it left them, and one commit (one sync to disk) for them all, where a local run's scan of <c>raw/</c>
+    /// used to pay one per file before its first batch could start.
+    /// </summary>
+    public async Task<IReadOnlyList<(bool IsNew, BatchState State)>> RecordFilesAsync(
+        IReadOnlyList<DailyFileArrival> files, string bucket, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var file in files)
+            CheckDataset(file);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            Seed(item, bucket, now);
-            (dataset == Dataset.Orders ? item.OrdersKeys : item.OrderItemsKeys).Add(key);
-            item.Arrivals.Add(arrivalId);
-            item.Revision++;
-            item.FilesRevision++;
-            if (dataset == Dataset.Orders)
+            await using var transaction = _connection.BeginTransaction(deferred: false);
+            var rows = new Dictionary<string, TrackerItem?>(StringComparer.Ordinal);
+            var changed = new List<string>();
+            var recorded = new List<(bool IsNew, BatchState State)>(files.Count);
+            foreach (var file in files)
             {
-                item.OrdersArrived = true;
-                item.OrderItemsArrived ??= false;
+                if (!rows.TryGetValue(file.BatchId, out var item))
+                    rows.Add(file.BatchId, item = await ReadRowAsync(file.BatchId, transaction, cancellationToken).ConfigureAwait(false));
+                var isNew = IsNewArrival(item, file);
+                if (isNew)
+                {
+                    item ??= rows[file.BatchId] = new TrackerItem();
+                    AddFile(item, file, bucket, now);
+                    if (!changed.Contains(file.BatchId))
+                        changed.Add(file.BatchId);
+                }
+                recorded.Add((isNew, item!.ToState(file.BatchId)));
             }
-            else
-            {
-                item.OrderItemsArrived = true;
-                item.OrdersArrived ??= false;
-            }
-        }, cancellationToken);
+            foreach (var batchId in changed)
+                await WriteRowAsync(batchId, rows[batchId]!, transaction, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return recorded;
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(_description, e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void CheckDataset(DailyFileArrival file)
+    {
+        if (file.Dataset is not (Dataset.Orders or Dataset.OrderItems))
+            throw new ArgumentOutOfRangeException(nameof(file), file.Dataset, "Only orders and order_items belong to a daily batch.");
+    }
+
+    private static bool IsNewArrival(TrackerItem? item, DailyFileArrival file) => item is null || !item.Arrivals.Contains(file.ArrivalId);
+
+    private static void AddFile(TrackerItem item, DailyFileArrival file, string bucket, DateTimeOffset now)
+    {
+        Seed(item, bucket, now);
+        (file.Dataset == Dataset.Orders ? item.OrdersKeys : item.OrderItemsKeys).Add(file.Key);
+        item.Arrivals.Add(file.ArrivalId);
+        item.Revision++;
+        item.FilesRevision++;
+        if (file.Dataset == Dataset.Orders)
+        {
+            item.OrdersArrived = true;
+            item.OrderItemsArrived ??= false;
+        }
+        else
+        {
+            item.OrderItemsArrived = true;
+            item.OrdersArrived ??= false;
+        }
     }
 
     public Task<(bool IsNew, BatchState State)> RecordExpectedFilesAsync(
@@ -338,12 +395,7 @@ public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
                 return (false, item);
             item ??= new TrackerItem();
             update(item);
-            await using var write = _connection.CreateCommand();
-            write.Transaction = transaction;
-            write.CommandText = $"INSERT INTO {TableName} (batch_id, item) VALUES ($id, $item) ON CONFLICT (batch_id) DO UPDATE SET item = excluded.item";
-            write.Parameters.AddWithValue("$id", batchId);
-            write.Parameters.AddWithValue("$item", JsonSerializer.Serialize(item, Json));
-            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await WriteRowAsync(batchId, item, transaction, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return (true, item);
         }
@@ -355,6 +407,16 @@ public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    private async Task WriteRowAsync(string batchId, TrackerItem item, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var write = _connection.CreateCommand();
+        write.Transaction = transaction;
+        write.CommandText = $"INSERT INTO {TableName} (batch_id, item) VALUES ($id, $item) ON CONFLICT (batch_id) DO UPDATE SET item = excluded.item";
+        write.Parameters.AddWithValue("$id", batchId);
+        write.Parameters.AddWithValue("$item", JsonSerializer.Serialize(item, Json));
+        await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TrackerItem?> ReadAsync(string batchId, CancellationToken cancellationToken)

@@ -40,6 +40,8 @@ public sealed class BatchArrivals(IBatchTracker tracker, BatchCoordinator coordi
         var records = new List<ArrivalOutcome>();
         var touched = new Dictionary<string, BatchState>(StringComparer.Ordinal);
         var productsArrived = false;
+        // Daily files in a row are recorded together (one transaction in SQLite), in their order among the others.
+        var dailyFiles = new List<(ObjectArrival Arrival, DailyFileArrival File)>();
         foreach (var arrival in arrivals)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -48,6 +50,14 @@ public sealed class BatchArrivals(IBatchTracker tracker, BatchCoordinator coordi
             // The upload's own date, not the clock's: a re-delivery after midnight still joins the same batch.
             var uploadDate = DateOnly.FromDateTime((arrival.EventTime ?? now).UtcDateTime);
             var route = KeyRouter.Route(arrival.Key, uploadDate);
+            if (route.Kind == RouteKind.DailyFile)
+            {
+                if (route.Undated)
+                    Log.UndatedFile(logger, arrival.Key, route.BatchId!);
+                dailyFiles.Add((arrival, new DailyFileArrival(route.BatchId!, route.Dataset!.Value, arrival.Key, arrival.ArrivalId ?? arrival.Key)));
+                continue;
+            }
+            await RecordDailyFilesAsync(dailyFiles, records, touched, cancellationToken).ConfigureAwait(false);
             switch (route.Kind)
             {
                 case RouteKind.Ignored:
@@ -60,21 +70,6 @@ public sealed class BatchArrivals(IBatchTracker tracker, BatchCoordinator coordi
                     productsArrived = true;
                     records.Add(new ArrivalOutcome(arrival.Key, ArrivalOutcome.Products));
                     break;
-                case RouteKind.DailyFile:
-                    {
-                        var batchId = route.BatchId!;
-                        if (route.Undated)
-                            Log.UndatedFile(logger, arrival.Key, batchId);
-                        var (isNew, state) = await tracker.RecordFileAsync(
-                            batchId, route.Dataset!.Value, arrival.Key, arrival.ArrivalId ?? arrival.Key, arrival.Bucket, now, cancellationToken).ConfigureAwait(false);
-                        if (isNew)
-                            Log.FileRecorded(logger, arrival.Key, batchId, state.Revision);
-                        else
-                            Log.DuplicateFile(logger, arrival.Key, batchId);
-                        touched[batchId] = state;
-                        records.Add(new ArrivalOutcome(arrival.Key, isNew ? ArrivalOutcome.Recorded : ArrivalOutcome.Duplicate, batchId));
-                        break;
-                    }
                 case RouteKind.ExpectedFiles:
                     {
                         var state = await coordinator.RecordExpectedFilesAsync(
@@ -87,6 +82,7 @@ public sealed class BatchArrivals(IBatchTracker tracker, BatchCoordinator coordi
                     throw new InvalidOperationException($"Unhandled route {route.Kind}.");
             }
         }
+        await RecordDailyFilesAsync(dailyFiles, records, touched, cancellationToken).ConfigureAwait(false);
 
         var batches = new List<BatchDecision>();
         if (productsArrived)
@@ -108,5 +104,32 @@ public sealed class BatchArrivals(IBatchTracker tracker, BatchCoordinator coordi
                 batches.AddRange(await coordinator.EvaluateAsync(state, productsKey, null, cancellationToken).ConfigureAwait(false));
         }
         return new ArrivalsResult(records, batches);
+    }
+
+    /// <summary>Records the daily files collected so far, all of one bucket at a time, and empties the list.</summary>
+    private async Task RecordDailyFilesAsync(List<(ObjectArrival Arrival, DailyFileArrival File)> dailyFiles, List<ArrivalOutcome> records, Dictionary<string, BatchState> touched, CancellationToken cancellationToken)
+    {
+        var start = 0;
+        while (start < dailyFiles.Count)
+        {
+            var bucket = dailyFiles[start].Arrival.Bucket;
+            var end = start;
+            while (end < dailyFiles.Count && dailyFiles[end].Arrival.Bucket == bucket)
+                end++;
+            var files = dailyFiles[start..end].Select(d => d.File).ToList();
+            var recorded = await tracker.RecordFilesAsync(files, bucket, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < files.Count; i++)
+            {
+                var (file, (isNew, state)) = (files[i], recorded[i]);
+                if (isNew)
+                    Log.FileRecorded(logger, file.Key, file.BatchId, state.Revision);
+                else
+                    Log.DuplicateFile(logger, file.Key, file.BatchId);
+                touched[file.BatchId] = state;
+                records.Add(new ArrivalOutcome(file.Key, isNew ? ArrivalOutcome.Recorded : ArrivalOutcome.Duplicate, file.BatchId));
+            }
+            start = end;
+        }
+        dailyFiles.Clear();
     }
 }

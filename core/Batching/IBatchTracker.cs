@@ -25,6 +25,14 @@ public interface IBatchTracker
         string batchId, Dataset dataset, string key, string arrivalId, string bucket, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Adds several daily files, in order, each as <see cref="RecordFileAsync"/> would: what one delivery of events
+    /// (or a local run's scan of <c>raw/</c>) records. A tracker may apply them together.
+    /// </summary>
+    /// <returns>Per file, in order: whether its arrival was new, and its batch right after it was recorded.</returns>
+    Task<IReadOnlyList<(bool IsNew, BatchState State)>> RecordFilesAsync(
+        IReadOnlyList<DailyFileArrival> files, string bucket, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records the shop's expected-files list. Identical content (by hash) changes nothing; new content is a
     /// new revision, since it changes when the batch is complete.
     /// </summary>
@@ -93,6 +101,10 @@ public interface IBatchTracker
     /// <returns>The batch after the request, or null when no such batch is tracked.</returns>
     Task<BatchState?> RequestRerunAsync(string batchId, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>One daily file to add to its batch (<see cref="IBatchTracker.RecordFilesAsync"/>).</summary>
+/// <param name="ArrivalId">Identifies this upload of the key; the key itself when uploads are told apart by key only.</param>
+public sealed record DailyFileArrival(string BatchId, Dataset Dataset, string Key, string ArrivalId);
 
 /// <summary>The tracker's store cannot be used (locked, read-only, a full disk, a missing table): an infrastructure failure; the message names it.</summary>
 public sealed class BatchTrackerUnavailableException(string message, Exception? innerException = null) : IOException(message, innerException);

@@ -53,6 +53,20 @@ public sealed class DynamoDbBatchTracker(IAmazonDynamoDB dynamoDb, string tableN
         return await UpdateOrReadAsync(batchId, update, condition, values, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One conditional update per file, in order: DynamoDB's transactions cannot touch one item twice, and a batch's
+    /// files come together. A failure part-way leaves the files before it recorded, which a re-delivery finds recorded.
+    /// </summary>
+    public async Task<IReadOnlyList<(bool IsNew, BatchState State)>> RecordFilesAsync(
+        IReadOnlyList<DailyFileArrival> files, string bucket, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var recorded = new List<(bool IsNew, BatchState State)>(files.Count);
+        foreach (var file in files)
+            recorded.Add(await RecordFileAsync(file.BatchId, file.Dataset, file.Key, file.ArrivalId, bucket, now, cancellationToken).ConfigureAwait(false));
+        return recorded;
+    }
+
     public async Task<(bool IsNew, BatchState State)> RecordExpectedFilesAsync(
         ExpectedFiles expected, string key, string bucket, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -79,6 +79,54 @@ public abstract class BatchTrackerContract
     }
 
     [Fact]
+    public async Task RecordFilesAsync_FilesOfTwoBatchesWithARepeat_EachCountedOnceAndEachStateAsOfItsFile()
+    {
+        var tracker = await CreateOneAsync();
+        const string OtherBatch = "2024-03-02";
+        const string OtherOrders = "raw/orders/2024-03-02/part-0000.csv";
+        await RecordAsync(tracker, Items0);
+
+        var recorded = await tracker.RecordFilesAsync(
+        [
+            new DailyFileArrival(Batch, Dataset.Orders, Orders0, Orders0),
+            new DailyFileArrival(OtherBatch, Dataset.Orders, OtherOrders, OtherOrders),
+            new DailyFileArrival(Batch, Dataset.Orders, Orders0, Orders0),
+            new DailyFileArrival(Batch, Dataset.Orders, Orders0, "upload-2"),
+        ], Bucket, Now, CancellationToken.None);
+
+        Assert.Equal([true, true, false, true], recorded.Select(r => r.IsNew));
+        Assert.Equal([(Batch, 2L), (OtherBatch, 1L), (Batch, 2L), (Batch, 3L)], recorded.Select(r => (r.State.BatchId, r.State.Revision)));
+        Assert.Equal([Items0], recorded[0].State.OrderItemsKeys);
+        var batch = await tracker.GetAsync(Batch, CancellationToken.None);
+        var other = await tracker.GetAsync(OtherBatch, CancellationToken.None);
+        Assert.Equal((3L, 3L), (batch!.Revision, batch.FilesRevision));
+        Assert.Equal([Orders0], batch.OrdersKeys);
+        Assert.Equal([Items0], batch.OrderItemsKeys);
+        Assert.Equal((1L, Bucket), (other!.Revision, other.Bucket));
+        Assert.Equal([OtherOrders], other.OrdersKeys);
+    }
+
+    [Fact]
+    public async Task RecordFilesAsync_OneDeliveryThroughTwoClientsAtOnce_EachFileCountedExactlyOnce()
+    {
+        var (first, second) = await CreateSutAsync();
+        var files = Enumerable.Range(0, 12)
+            .Select(i => $"raw/order_items/2024-03-01/part-{i:D4}.csv")
+            .Select(key => new DailyFileArrival(Batch, Dataset.OrderItems, key, key))
+            .ToList();
+
+        var results = await Task.WhenAll(
+            first.RecordFilesAsync(files, Bucket, Now, CancellationToken.None),
+            second.RecordFilesAsync(files, Bucket, Now, CancellationToken.None),
+            first.RecordFilesAsync(files[6..], Bucket, Now, CancellationToken.None));
+
+        Assert.Equal(files.Count, results.Sum(r => r.Count(f => f.IsNew)));
+        var state = await first.GetAsync(Batch, CancellationToken.None);
+        Assert.Equal(files.Count, state!.Revision);
+        Assert.Equal(files.Select(f => f.Key).ToHashSet(), state.OrderItemsKeys.ToHashSet());
+    }
+
+    [Fact]
     public async Task TryClaimAsync_TwoClientsRaceForOneRevision_ExactlyOneWins()
     {
         var (first, second) = await CreateSutAsync();
