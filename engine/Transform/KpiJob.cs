@@ -42,6 +42,29 @@ public sealed record KpiJobPhases(
     [property: JsonPropertyName("store")] long Store,
     [property: JsonPropertyName("archive")] long Archive);
 
+/// <summary>What a KPI job reads before its join (<see cref="KpiJob.PrepareAsync"/>): to be handed to the run of the same manifest.</summary>
+public sealed class KpiJobInputs
+{
+    internal KpiJobInputs(string manifestKey, BatchManifest manifest, Dictionary<string, string> categories, OrderTable orders, List<string> itemKeys)
+    {
+        ManifestKey = manifestKey;
+        Manifest = manifest;
+        Categories = categories;
+        Orders = orders;
+        ItemKeys = itemKeys;
+    }
+
+    public string ManifestKey { get; }
+
+    internal BatchManifest Manifest { get; }
+
+    internal Dictionary<string, string> Categories { get; }
+
+    internal OrderTable Orders { get; }
+
+    internal List<string> ItemKeys { get; }
+}
+
 /// <summary>Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.</summary>
 public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null);
 
@@ -55,13 +78,14 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 {
     private static readonly KpiJobJsonContext ReportJson = new(new JsonSerializerOptions { WriteIndented = true });
 
-    /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
-    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken, KpiJobSteps? steps = null)
+    /// <summary>
+    /// Reads what the join needs besides the order items: the manifest, the products' categories, the batch's orders
+    /// and which of its order-item files are usable. Only reads, so a local run does it for the next batch while
+    /// this one's job still runs (<see cref="RunAsync"/>'s <c>prepared</c>).
+    /// </summary>
+    public async Task<KpiJobInputs> PrepareAsync(string manifestKey, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
         var manifest = await BatchManifest.ReadAsync(store, manifestKey, cancellationToken).ConfigureAwait(false);
-        LogStarting(manifest.BatchId, manifest.Version, engine.Name);
-
         var productsKey = LakeFileKey(manifest.ProductsKey, Stage.Validated);
         if (!await store.ExistsAsync(productsKey, cancellationToken).ConfigureAwait(false))
             throw new InvalidDataException($"{store.Describe(productsKey)} does not exist: validate the batch before transforming it.");
@@ -81,6 +105,20 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             if (await LocateUsableAsync(rawKey, cancellationToken).ConfigureAwait(false) is { } key)
                 itemKeys.Add(key);
         }
+        return new KpiJobInputs(manifestKey, manifest, categories, orders, itemKeys);
+    }
+
+    /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
+    /// <param name="prepared">This manifest's inputs, read ahead by <see cref="PrepareAsync"/>; null: read them now.</param>
+    public async Task<KpiJobResult> RunAsync(string manifestKey, IProgress<JobProgress>? progress, CancellationToken cancellationToken,
+        KpiJobSteps? steps = null, Task<KpiJobInputs>? prepared = null)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var inputs = await (prepared ?? PrepareAsync(manifestKey, cancellationToken)).ConfigureAwait(false);
+        if (inputs.ManifestKey != manifestKey)
+            throw new ArgumentException($"The inputs given were read for {inputs.ManifestKey}, not {manifestKey}.", nameof(prepared));
+        var (manifest, categories, orders, itemKeys) = (inputs.Manifest, inputs.Categories, inputs.Orders, inputs.ItemKeys);
+        LogStarting(manifest.BatchId, manifest.Version, engine.Name);
 
         var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);

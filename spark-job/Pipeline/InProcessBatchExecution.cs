@@ -45,6 +45,9 @@ public sealed class InProcessBatchExecution(
     /// <summary>The following batches' validations, in batch order; each starts once the one before it is done.</summary>
     private readonly List<(BatchExecution Execution, Task<ValidationPhase> Phase)> _ahead = [];
 
+    /// <summary>The next batch's KPI job inputs, read while this batch's job runs; null when none are being read.</summary>
+    private (BatchExecution Execution, Task<KpiJobInputs> Inputs)? _prepared;
+
     /// <summary>Set when the run stops: no further validation ahead starts.</summary>
     private volatile bool _stopped;
 
@@ -78,7 +81,9 @@ public sealed class InProcessBatchExecution(
                 var steps = new KpiJobSteps(
                     Transformed: async token => superseded |= !await RecordAsync(input, BatchStep.Transformed, null, token).ConfigureAwait(false),
                     Stored: async token => superseded |= !await RecordAsync(input, BatchStep.Stored, null, token).ConfigureAwait(false));
-                transformation = await job.RunAsync(input.ManifestKey, progress, cancellationToken, steps).ConfigureAwait(false);
+                var prepared = PreparedFor(execution);
+                PrepareAhead(following, cancellationToken);
+                transformation = await job.RunAsync(input.ManifestKey, progress, cancellationToken, steps, prepared).ConfigureAwait(false);
                 if (superseded)
                     return null;
             }
@@ -97,6 +102,35 @@ public sealed class InProcessBatchExecution(
             await AbandonAheadAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The inputs read ahead for this version, if they were; the run takes them over.</summary>
+    private Task<KpiJobInputs>? PreparedFor(BatchExecution execution)
+    {
+        if (_prepared is not { } prepared || prepared.Execution != execution)
+            return null;
+        _prepared = null;
+        return prepared.Inputs;
+    }
+
+    /// <summary>
+    /// Reads the next batch's KPI job inputs (products, orders) once its validation ahead has accepted it, while this
+    /// batch's job runs: a batch's job otherwise began with them on one core while the other idled. They are only
+    /// read, from files of that batch alone, so nothing of this batch's changes them; a batch validation rejects, or
+    /// one superseded, gets none.
+    /// </summary>
+    private void PrepareAhead(IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
+    {
+        if (following.Count == 0 || _ahead.Find(a => a.Execution == following[0]) is not { Phase: { } validating } || _stopped)
+            return;
+        var next = following[0];
+        _prepared = (next, Task.Run(async () =>
+        {
+            var validated = await validating.ConfigureAwait(false);
+            if (_stopped || validated.Superseded || !validated.Outcome.BatchAccepted)
+                throw new OperationCanceledException("The batch's KPI job will not run in this run.");
+            return await job.PrepareAsync(next.Input.ManifestKey, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken));
     }
 
     /// <summary>What validating a version decided (or what an earlier run's validation decided), and how long it took.</summary>
@@ -174,6 +208,9 @@ public sealed class InProcessBatchExecution(
             await ((Task)phase).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         _ahead.Clear();
+        if (_prepared is { } prepared)
+            await ((Task)prepared.Inputs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _prepared = null;
     }
 
     /// <summary>Records the step and pauses there when asked; false when the version was superseded (or had ended).</summary>

@@ -77,6 +77,38 @@ public sealed class KpiJobTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_InputsPreparedAhead_JoinsTheOrdersReadThenWithoutReadingThemAgain()
+    {
+        var manifestKey = await DayOne().WriteManifestAsync();
+        await using var store = await SqliteKpiStore.OpenInLakeAsync(_lake.Root, CancellationToken.None);
+        var job = new KpiJob(_lake.Store, store, new InProcessKpiEngine(_lake.Store), TimeProvider.System, NullLogger<KpiJob>.Instance);
+        var prepared = job.PrepareAsync(manifestKey, CancellationToken.None);
+        await prepared;
+        // Read now, the run would find no order for any line: its orders must be the ones read ahead.
+        _lake.Write("validated/orders/2024-01-01/part-0.csv", "order_id,user_id,created_at,status\n");
+
+        await job.RunAsync(manifestKey, null, CancellationToken.None, prepared: prepared);
+
+        var kpis = await store.ReadAsync(null, null, CancellationToken.None);
+        Assert.Equal([new DailyKpi(Day1, 2, 30.75m, 5, 0.5m, 1), new DailyKpi(Day2, 1, 21.00m, 3, 0m, 1)], kpis.Daily);
+    }
+
+    [Fact]
+    public async Task RunAsync_InputsPreparedForAnotherManifest_RefusedBeforeWritingAnything()
+    {
+        var dayOne = await DayOne().WriteManifestAsync();
+        var dayTwo = await new ValidatedBatch(_lake, "2024-01-02").Orders("part-0.csv", Day1Orders).Items("part-0.csv", Day1Items).WriteManifestAsync();
+        await using var store = await SqliteKpiStore.OpenInLakeAsync(_lake.Root, CancellationToken.None);
+        var job = new KpiJob(_lake.Store, store, new InProcessKpiEngine(_lake.Store), TimeProvider.System, NullLogger<KpiJob>.Instance);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.RunAsync(dayTwo, null, CancellationToken.None, prepared: job.PrepareAsync(dayOne, CancellationToken.None)));
+
+        Assert.Contains(dayOne, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_lake.Keys(), key => key.StartsWith("curated/", StringComparison.Ordinal));
+        Assert.Empty((await store.ReadAsync(null, null, CancellationToken.None)).Daily);
+    }
+
+    [Fact]
     public async Task RunAsync_SecondBatchWithLateOrderForEarlierDate_RecomputesThatDateFromAllItsLines()
     {
         await RunAsync(DayOne());
