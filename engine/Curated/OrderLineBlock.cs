@@ -44,12 +44,29 @@ internal sealed class OrderLineBlock(int capacity)
     /// <summary>The order's created_at in microseconds since 1970-01-01T00:00Z.</summary>
     public long[] CreatedAt { get; } = new long[capacity];
 
+    /// <summary>
+    /// What the join knew of each line beyond its columns, for the aggregator: set only by the join (null
+    /// otherwise), so lines read back from curated objects are keyed from their text as before.
+    /// </summary>
+    public JoinKeys? Keys { get; private set; }
+
+    /// <summary>Gives the block join keys for <paramref name="categories"/>, keeping the arrays of an earlier join.</summary>
+    public JoinKeys UseJoinKeys(IReadOnlyList<byte[]> categories)
+    {
+        Keys = _keys ??= new JoinKeys(Capacity);
+        Keys.Categories = categories;
+        return Keys;
+    }
+
+    private JoinKeys? _keys;
+
     /// <summary>Claims the next line's slot in the fixed-size columns; the caller then appends one value to every text column.</summary>
     public int Next() => Count < Capacity ? Count++ : throw new InvalidOperationException("The block is full.");
 
     public void Clear()
     {
         Count = 0;
+        Keys = null;
         BatchId.Clear();
         LineKey.Clear();
         OrderId.Clear();
@@ -121,6 +138,25 @@ internal sealed class OrderLineBlock(int capacity)
     {
         CreatedAt = CuratedValues.FromEpochMicros(CreatedAt[index]),
     };
+
+    /// <summary>
+    /// A joined line's ids as the aggregator keys them (<see cref="IdKey"/>), parsed by the join anyway, and its
+    /// category's number in <see cref="Categories"/>.
+    /// </summary>
+    internal sealed class JoinKeys(int capacity)
+    {
+        /// <summary>In <see cref="OrderNumber"/> and <see cref="UserNumber"/>: the id is not a number, its text is its key.</summary>
+        public const long Text = long.MinValue;
+
+        public long[] OrderNumber { get; } = new long[capacity];
+
+        public long[] UserNumber { get; } = new long[capacity];
+
+        public int[] Category { get; } = new int[capacity];
+
+        /// <summary>The category names (UTF-8) the numbers index.</summary>
+        public IReadOnlyList<byte[]> Categories { get; set; } = [];
+    }
 
     private static void AddText(Utf8Column column, string value)
     {

@@ -52,6 +52,14 @@ public sealed class KpiAggregator : IDisposable
             var state = State(date);
             if (!state.LineKeys.Add(LineKey.Of(block.LineKey[index])))
                 return false;
+            if (block.Keys is { } keys)
+            {
+                // Joined lines come with their ids parsed and their category numbered: nothing to parse or compare.
+                var joined = new LineFacts(Id(keys.OrderNumber[index], block.OrderId, index), Id(keys.UserNumber[index], block.UserId, index),
+                    default, block.Quantity[index], block.SalePrice[index]);
+                AddCounted(state, block.Returned[index], state.Category(keys.Categories, keys.Category[index]), joined);
+                return true;
+            }
             var facts = new LineFacts(IdKey.From(block.OrderId[index]), IdKey.From(block.UserId[index]),
                 default, block.Quantity[index], block.SalePrice[index]);
             AddCounted(state, block.Returned[index], state.Category(block.Category[index]), facts);
@@ -62,6 +70,10 @@ public sealed class KpiAggregator : IDisposable
             throw Overflow(date, e);
         }
     }
+
+    /// <summary>An id the join parsed: its number, or where it is not one, its text.</summary>
+    private static IdKey Id(long number, Utf8Column text, int index) =>
+        number != OrderLineBlock.JoinKeys.Text ? new(number, null) : IdKey.From(text[index]);
 
     /// <summary>True when a line counted here has the key of a line counted in <paramref name="other"/> on the same date.</summary>
     internal bool SharesLinesWith(KpiAggregator other)
@@ -199,6 +211,8 @@ public sealed class KpiAggregator : IDisposable
         private const int MaxCategoriesByBytes = 32;
 
         private readonly List<(byte[] Bytes, GroupState Group)> _byBytes = [];
+        private IReadOnlyList<byte[]>? _numberedNames;
+        private GroupState?[] _byNumber = [];
 
         public DistinctSet LineKeys { get; } = new();
 
@@ -244,6 +258,17 @@ public sealed class KpiAggregator : IDisposable
             if (!Categories.TryGetValue(name, out var category))
                 Categories.Add(name, category = new GroupState(KpiDefinitions.Category));
             return category;
+        }
+
+        /// <summary>Category <paramref name="number"/> of <paramref name="names"/> (a join's numbering: one lookup per name, then an index).</summary>
+        public GroupState Category(IReadOnlyList<byte[]> names, int number)
+        {
+            if (!ReferenceEquals(names, _numberedNames))
+            {
+                _numberedNames = names;
+                _byNumber = new GroupState?[names.Count];
+            }
+            return _byNumber[number] ??= Category(names[number].AsSpan());
         }
 
         /// <summary>

@@ -230,20 +230,11 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
             returnedAt = schema.IndexOf("returned_at");
         var rowKey = new StringBuilder();
-        // Categories as UTF-8, looked up by a non-numeric product id's characters: no string per line.
-        var categoryBytes = categories.ToDictionary(c => c.Key, c => Encoding.UTF8.GetBytes(c.Value), StringComparer.Ordinal);
-        var productLookup = categoryBytes.GetAlternateLookup<ReadOnlySpan<char>>();
-        // Numeric product ids (the usual case) are looked up as numbers: no UTF-16 conversion and string hash per line.
-        var numbered = new Dictionary<long, byte[]>();
-        foreach (var (id, bytes) in categoryBytes)
-        {
-            if (DistinctSet.TryNumber(id.AsSpan(), out var number))
-                numbered[number] = bytes;
-        }
-        var numericProducts = new CategoriesByNumber(numbered);
+        var products = new ProductCategories(categories);
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
         var block = OrderLineBlockPool.Rent(BlockLines);
+        var keys = block.UseJoinKeys(products.Names);
         foreach (var key in itemKeys)
         {
             using var file = await DatasetFile.OpenAsync(store, key, schema, cancellationToken).ConfigureAwait(false);
@@ -252,13 +243,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             var lastReported = 0L;
             while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var order = orders.Find(file.Field(orderId));
+                var order = orders.Find(file.Field(orderId), out var orderNumber);
                 if (order < 0)
                     throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
-                var found = DistinctSet.TryNumber(file.Field(productId), out var productNumber)
-                    ? numericProducts.TryGet(productNumber, out var category)
-                    : file.TryLookup(productId, productLookup, out _, out category);
-                if (!found)
+                if (!products.TryFind(file.Field(productId), out var category))
                     throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
                 if (!CuratedValues.TryParsePlainMillionths(file.Field(salePrice), out var millionths))
                 {
@@ -288,7 +276,10 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 block.OrderId.Add(file.Field(orderId));
                 orders.CopyUserId(order, block.UserId);
                 block.ProductId.Add(file.Field(productId));
-                block.Category.Add(category);
+                block.Category.Add(products.Names[category]);
+                keys.OrderNumber[i] = orderNumber;
+                keys.UserNumber[i] = orders.UserNumber(order);
+                keys.Category[i] = category;
                 block.SalePrice[i] = millionths;
                 block.Quantity[i] = file.Quantity(quantity);
                 block.Returned[i] = orders.Returned(order) || Values.IsReturnedStatus(file.Field(status)) || !file.Field(returnedAt).IsEmpty;
@@ -297,6 +288,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                 {
                     await lines.WriteAsync(block, cancellationToken).ConfigureAwait(false);
                     block = OrderLineBlockPool.Rent(BlockLines);
+                    keys = block.UseJoinKeys(products.Names);
                 }
                 if (file.BytesRead - lastReported > 1 << 20)
                 {

@@ -67,10 +67,15 @@ internal sealed class OrderTable
     }
 
     /// <returns>The order's index, or -1 when the batch has no such order.</returns>
-    public int Find(ReadOnlySpan<byte> orderId)
+    public int Find(ReadOnlySpan<byte> orderId) => Find(orderId, out _);
+
+    /// <param name="number">The id as a number, or <see cref="OrderLineBlock.JoinKeys.Text"/> when it is not one.</param>
+    /// <returns>The order's index, or -1 when the batch has no such order.</returns>
+    public int Find(ReadOnlySpan<byte> orderId, out long number)
     {
-        if (DistinctSet.TryNumber(orderId, out var number))
+        if (DistinctSet.TryNumber(orderId, out number))
             return _numbers.TryGetValue(number, out var index) ? index : -1;
+        number = OrderLineBlock.JoinKeys.Text;
         Span<char> small = stackalloc char[128];
         var chars = orderId.Length <= small.Length ? small : new char[orderId.Length];
         var text = chars[..Encoding.UTF8.GetChars(orderId, chars)];
@@ -80,6 +85,9 @@ internal sealed class OrderTable
     public long CreatedAt(int index) => _chunks[index >> ChunkBits].CreatedAt[index & ChunkMask];
 
     public bool Returned(int index) => _chunks[index >> ChunkBits].Returned[index & ChunkMask];
+
+    /// <summary>The order's user id as a number, or <see cref="OrderLineBlock.JoinKeys.Text"/> when it is not one.</summary>
+    public long UserNumber(int index) => _chunks[index >> ChunkBits].Users[index & ChunkMask] is var user and >= 0 ? user : OrderLineBlock.JoinKeys.Text;
 
     /// <summary>Appends the order's user id, as the bytes the orders file had, to <paramref name="column"/>.</summary>
     public void CopyUserId(int index, Utf8Column column)

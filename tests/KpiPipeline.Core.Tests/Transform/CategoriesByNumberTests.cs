@@ -1,4 +1,3 @@
-using System.Text;
 using KpiPipeline.Transform;
 
 namespace KpiPipeline.Core.Tests.Transform;
@@ -16,13 +15,13 @@ public sealed class CategoriesByNumberTests
     [MemberData(nameof(IdSets))]
     public void TryGet_KnownAndUnknownIds_FindsExactlyTheKnownOnes(long[] ids)
     {
-        var categories = ids.ToDictionary(id => id, id => Encoding.UTF8.GetBytes($"c{id}"));
+        var categories = ids.Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
         var sut = new CategoriesByNumber(categories);
 
         foreach (var id in ids)
         {
             Assert.True(sut.TryGet(id, out var category));
-            Assert.Equal($"c{id}", Encoding.UTF8.GetString(category));
+            Assert.Equal(categories[id], category);
         }
         foreach (var unknown in new[] { -1L, 4, 499, 501, 5000, long.MaxValue, long.MinValue }.Except(ids))
             Assert.False(sut.TryGet(unknown, out _), $"{unknown} is no product");
