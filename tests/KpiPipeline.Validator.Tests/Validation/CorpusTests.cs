@@ -78,6 +78,9 @@ public sealed class CorpusTests
         ["products/latin1.csv"] = new(Quarantined, "not_utf8", Outcome: BatchOutcome.Rejected),
         ["products/duplicate_product_ids.csv"] = new(Validated, Accepted: 5, Rejected: "duplicate_identical=1,duplicate_key_conflict=1", RejectedLines: [7, 8]),
         ["products/product_id_alias.csv"] = new(Validated, Accepted: 5),
+        // Product 1 repeated padded and quoted is the same row; product 3's two rows join to the same text
+        // ("Tee,Acme" + "" against "Tee" + "Acme,") but are different rows.
+        ["products/repeats_written_differently.csv"] = new(Validated, Accepted: 5, Rejected: "duplicate_identical=2,duplicate_key_conflict=1", RejectedLines: [3, 5, 7]),
     };
 
     public static TheoryData<string> Files => [.. Cases.Keys];
