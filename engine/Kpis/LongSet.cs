@@ -24,6 +24,18 @@ internal sealed class LongSet : IDisposable
     private int _pendingCount;
     private long _lastSeen = -1; // an order's lines come together, so most adds repeat the last value
 
+    // Values added in a chunk of 65,536 ids (CRoaring's container) that the bitmap had none of when it was first
+    // added to are answered from a managed bitmap of that chunk and enter the bitmap in bulk: item ids come mostly
+    // in ascending runs, and asking the native bitmap about each one was most of what de-duplicating lines cost.
+    // A chunk the bitmap already had values of is asked about as before.
+    private const int ChunkBits = 16;
+    private const int ShortWindowsBeforeGivingUp = 16;
+    private ulong[]? _window;
+    private long _windowChunk = -1;
+    private bool _windowUsable;
+    private int _windowAdds;
+    private int _shortWindows;
+
     public int Count
     {
         get
@@ -42,8 +54,54 @@ internal sealed class LongSet : IDisposable
         _lastSeen = value;
         if (value > uint.MaxValue)
             return _large.Add(value);
+        if (value >> ChunkBits != _windowChunk)
+            OpenWindow(value >> ChunkBits);
+        if (!_windowUsable)
+        {
+            Flush();
+            return _small.TryAdd((uint)value);
+        }
+        ref var word = ref _window![(int)(value & ((1 << ChunkBits) - 1)) >> 6];
+        var bit = 1UL << (int)(value & 63);
+        if ((word & bit) != 0)
+            return false;
+        word |= bit;
+        _windowAdds++;
+        Pend((uint)value);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="chunk"/> the chunk of the managed bitmap: usable when the native bitmap holds none of it
+    /// (then the managed one is exact), unless windows keep closing after a few values (ids jumping between chunks),
+    /// where clearing 8 KB per chunk would cost more than asking the native bitmap.
+    /// </summary>
+    private void OpenWindow(long chunk)
+    {
+        if (_windowChunk >= 0 && _windowUsable && _windowAdds < 64)
+            _shortWindows++;
         Flush();
-        return _small.TryAdd((uint)value);
+        _windowChunk = chunk;
+        _windowAdds = 0;
+        var first = (uint)(chunk << ChunkBits);
+        _windowUsable = _shortWindows < ShortWindowsBeforeGivingUp && !_small.OverlapsRange(first, first + ((1u << ChunkBits) - 1));
+        if (_windowUsable)
+        {
+            if (_window is null)
+                _window = new ulong[(1 << ChunkBits) / 64];
+            else
+                Array.Clear(_window);
+        }
+    }
+
+    /// <summary>The native bitmap changed other than through this set's adds: the managed chunk no longer mirrors it.</summary>
+    private void CloseWindow() => _windowChunk = -1;
+
+    private void Pend(uint value)
+    {
+        _pending[_pendingCount++] = value;
+        if (_pendingCount == PendingCapacity)
+            Flush();
     }
 
     /// <summary>Adds a value without telling whether it was new (cheaper: small values are added in bulk).</summary>
@@ -58,9 +116,9 @@ internal sealed class LongSet : IDisposable
             _large.Add(value);
             return;
         }
-        _pending[_pendingCount++] = (uint)value;
-        if (_pendingCount == PendingCapacity)
-            Flush();
+        if (value >> ChunkBits == _windowChunk && _windowUsable)
+            _window![(int)(value & ((1 << ChunkBits) - 1)) >> 6] |= 1UL << (int)(value & 63);
+        Pend((uint)value);
     }
 
     public bool Contains(long value)
@@ -88,6 +146,7 @@ internal sealed class LongSet : IDisposable
     {
         Flush();
         other.Flush();
+        CloseWindow();
         _small.IOr(other._small);
         foreach (var value in other._large.Values())
             _large.Add(value);

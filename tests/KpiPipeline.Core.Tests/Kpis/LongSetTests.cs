@@ -99,4 +99,65 @@ public sealed class LongSetTests
         Assert.Equal(reference.Count, set.Count);
         Assert.All(reference, value => Assert.True(set.Contains(value)));
     }
+
+    [Theory]
+    [InlineData(6, false)]
+    [InlineData(7, false)]
+    [InlineData(8, true)]
+    [InlineData(9, true)]
+    public void Add_AscendingRunsAcrossChunksRevisitsAndUnions_AnswersLikeHashSet(int seed, bool jumping)
+    {
+        // Ascending runs over chunks of 65,536 ids (first seen, or seen before), unions that fill a chunk behind
+        // the set's back, and (jumping) ids that jump between chunks value by value, after which the set stops
+        // keeping a chunk of its own.
+        var random = new Random(seed);
+        using var set = new LongSet();
+        var reference = new HashSet<long>();
+        long next = random.Next(1000);
+        for (var step = 0; step < 300; step++)
+        {
+            switch (random.Next(6))
+            {
+                case 0:
+                    // Back to an earlier stretch (its chunk already holds values).
+                    next = random.NextInt64(next + 1);
+                    break;
+                case 1:
+                    using (var other = new LongSet())
+                    {
+                        // Often just ahead of the run, in the chunk it is adding to.
+                        var first = next + (random.Next(2) == 0 ? random.Next(1, 2_000) : random.Next(-70_000, 140_000));
+                        for (var i = 0; i < 50; i++)
+                        {
+                            var value = Math.Max(0, first + (i * 37));
+                            other.Include(value);
+                            reference.Add(value);
+                        }
+                        set.UnionWith(other);
+                    }
+                    break;
+                case 2 when jumping:
+                    for (var i = 0; i < 40; i++)
+                    {
+                        var value = random.Next(2) == 0 ? random.Next(200_000) : 900_000 + random.Next(200_000);
+                        Assert.Equal(reference.Add(value), set.Add(value));
+                    }
+                    break;
+            }
+            var run = random.Next(1, 3000);
+            for (var i = 0; i < run; i++)
+            {
+                next += random.Next(3);
+                if (random.Next(20) == 0)
+                {
+                    set.Include(next + 1);
+                    reference.Add(next + 1);
+                }
+                Assert.Equal(reference.Add(next), set.Add(next));
+            }
+        }
+
+        Assert.Equal(reference.Count, set.Count);
+        Assert.All(reference, value => Assert.True(set.Contains(value)));
+    }
 }
