@@ -410,7 +410,11 @@ public sealed class KpiAggregator : IDisposable
                     _hasWhole = true;
                     return;
                 case Shape.PriceTimesQuantity when line.SaleMillionths != LineFacts.NoMillionths:
-                    _whole += (Int128)line.SaleMillionths * line.Quantity;
+                    // Below 2^43 millionths (8.8 million) times below 2^20 the product fits a long: one 64-bit
+                    // multiply where a 128-bit one is a call (the portable build has no 128-bit multiply instruction).
+                    _whole += (ulong)(line.SaleMillionths + (1L << 43)) < (1UL << 44) && (uint)line.Quantity < (1u << 20)
+                        ? line.SaleMillionths * line.Quantity
+                        : (Int128)line.SaleMillionths * line.Quantity;
                     _hasWhole = true;
                     return;
                 default:

@@ -56,4 +56,30 @@ public sealed class KpiAggregatorBlockTests
     /// <summary>An id as the join gives it: a number when it is one written plainly, else "keyed by its text".</summary>
     private static long Number(string id) =>
         id.Length is > 0 and <= 18 && id.All(char.IsAsciiDigit) && (id.Length == 1 || id[0] != '0') ? long.Parse(id, System.Globalization.CultureInfo.InvariantCulture) : OrderLineBlock.JoinKeys.Text;
+
+    [Fact]
+    public void Add_PricesAndQuantitiesEitherSideOfWhereTheirProductFitsALong_RevenueExact()
+    {
+        (decimal Price, int Quantity)[] items =
+        [
+            (8_796_093.02m, 1_000_000),        // just below 2^43 millionths
+            (8_796_093.03m, 1_000_000),        // just above
+            (0.01m, 1_048_575),                // quantity just below 2^20
+            (0.01m, 1_048_576),                // and at it
+            (30_000_000.00m, 1_000_000),       // a price below 2^45 millionths whose product still needs 65 bits
+            (123_456_789_012.34m, 1_000_000),  // the product needs more than 64 bits
+            (0.000001m, 1),
+        ];
+        var day = new DateOnly(2024, 1, 1);
+        var block = new OrderLineBlock(items.Length);
+        for (var i = 0; i < items.Length; i++)
+            block.Add(new OrderLine(day, "2024-01-01", $"i:{i + 1}", "1", "1", "1", "A", items[i].Price, items[i].Quantity, false));
+        var aggregator = new KpiAggregator();
+
+        for (var i = 0; i < block.Count; i++)
+            aggregator.Add(block, i);
+
+        var expected = Math.Round(items.Sum(item => item.Price * item.Quantity), 2, MidpointRounding.AwayFromZero);
+        Assert.Equal(expected, aggregator.Result().Daily.Single().TotalRevenue);
+    }
 }
