@@ -28,6 +28,7 @@ internal sealed class RowChecker
     private readonly int _createdAtPosition;    // orders: to count rows dated off the batch date
     private readonly ColumnCheck? _orderReference;
     private readonly ColumnCheck? _productReference;
+    private const ulong ContentSeed = 0xCBF29CE484222325UL;
     private readonly byte[] _contentKey = new byte[8];
     private readonly byte[] _lastOrder = new byte[64];
     private int _lastOrderLength = -1;
@@ -100,11 +101,16 @@ internal sealed class RowChecker
             return new Violation(ValidationRules.FieldCountMismatch, record.LineNumber, null,
                 $"{_headerFieldCount} fields, as the header", $"{record.FieldCount} fields");
         }
+        // The row's content hash is taken along with the checks, which trim each value anyway (see ContentHash).
+        var hash = ContentSeed;
         foreach (var column in _columns)
         {
             if (column.Position < 0)
+            {
+                hash = KeyHash.Append(hash, default);
                 continue;
-            var violation = CheckValue(column, record[column.Position], record.LineNumber);
+            }
+            var violation = CheckValue(column, record[column.Position], record.LineNumber, ref hash);
             if (violation is not null)
                 return violation;
         }
@@ -113,7 +119,7 @@ internal sealed class RowChecker
         if (_productReference is not null && !_keys.Products.Contains(Values.Trim(record[_productReference.Position])))
             return Reject(ValidationRules.UnknownProduct, _productReference, record.LineNumber, record[_productReference.Position]);
 
-        var content = ContentHash(record);
+        var content = (long)KeyHash.Finish(hash);
         ReadOnlySpan<byte> key;
         if (_keyPosition >= 0)
         {
@@ -166,9 +172,10 @@ internal sealed class RowChecker
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Violation? CheckValue(ColumnCheck column, ReadOnlySpan<byte> value, long line)
+    private Violation? CheckValue(ColumnCheck column, ReadOnlySpan<byte> value, long line, ref ulong contentHash)
     {
         var trimmed = Values.Trim(value);
+        contentHash = KeyHash.Append(contentHash, trimmed);
         if (trimmed.IsEmpty)
             return column.MustHaveValue ? Reject(ValidationRules.RequiredFieldEmpty, column, line, value) : null;
         switch (column.Kind)
@@ -219,12 +226,13 @@ internal sealed class RowChecker
 
     /// <summary>
     /// A 64-bit hash of the canonical values (trimmed, in schema order, absent columns as empty), so the
-    /// same row exported with other column order, aliases or quoting is recognised as identical.
+    /// same row exported with other column order, aliases or quoting is recognised as identical. <see cref="Check"/>
+    /// takes the same hash along with its checks; this is for rows it does not check.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long ContentHash(CsvReader record)
     {
-        var hash = 0xCBF29CE484222325UL;
+        var hash = ContentSeed;
         foreach (var column in _columns)
             hash = KeyHash.Append(hash, column.Position >= 0 ? Values.Trim(record[column.Position]) : default);
         return (long)KeyHash.Finish(hash);
