@@ -243,10 +243,12 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             var lastReported = 0L;
             while (await file.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var order = orders.Find(file.Field(orderId), out var orderNumber);
+                var orderField = file.Field(orderId);
+                var productField = file.Field(productId);
+                var order = orders.Find(orderField, out var orderNumber);
                 if (order < 0)
                     throw file.Broken(orderId, $"order '{file.Text(orderId)}' is in no orders file of the batch");
-                if (!products.TryFind(file.Field(productId), out var category))
+                if (!products.TryFind(productField, out var category))
                     throw file.Broken(productId, $"product '{file.Text(productId)}' is not in products");
                 if (!CuratedValues.TryParsePlainMillionths(file.Field(salePrice), out var millionths))
                 {
@@ -273,9 +275,9 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
                     block.LineKey.Add(Encoding.UTF8.GetBytes(LineKey(file, itemId, rowKey)));
                     block.ItemId.AddNull();
                 }
-                block.OrderId.Add(file.Field(orderId));
+                block.OrderId.Add(orderField);
                 orders.CopyUserId(order, block.UserId);
-                block.ProductId.Add(file.Field(productId));
+                block.ProductId.Add(productField);
                 block.Category.Add(products.Names[category]);
                 keys.OrderNumber[i] = orderNumber;
                 keys.UserNumber[i] = orders.UserNumber(order);
