@@ -233,6 +233,7 @@ public static class Values
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryDigits(ReadOnlySpan<byte> s, int start, int count, out int value)
     {
         value = 0;
