@@ -73,6 +73,16 @@ public sealed class BenchCommandTests
         var runs = result.StandardError.Split('\n').Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(kpi-job|pandas) run (\d)/2"))
             .Where(match => match.Success).Select(match => $"{match.Groups[1].Value} {match.Groups[2].Value}").ToList();
         Assert.Equal(["kpi-job 1", "pandas 1", "kpi-job 2", "pandas 2"], runs);
+        Assert.Matches(@"speed vs pandas, medians of the runs +│ +[0-9]+\.[0-9]{2}× \([0-9.]+ s against [0-9.]+ s\)", result.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3.0, 1.0, 2.0 }, 2.0)]
+    [InlineData(new[] { 4.0, 1.0, 3.0, 2.0 }, 2.5)]
+    [InlineData(new[] { 0.8 }, 0.8)]
+    public void Median_Times_TheMiddleOneOrTheMeanOfTheTwoMiddleOnes(double[] seconds, double expected)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(expected), BenchCommand.Median(seconds.Select(TimeSpan.FromSeconds)));
     }
 
     [Fact]
