@@ -156,6 +156,16 @@ public sealed class BatchCoordinator(
             state, productsKey, BatchExecutionInput.NameFor(state.BatchId, version), timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (claimed is null)
         {
+            // A retried request whose first attempt won the claim reads as lost too (its condition no longer holds). Where
+            // no other claimer can be alive, an unstarted claim of this revision is this caller's own: start it now, or
+            // nothing would until the next run.
+            if (claimOrphanedAfter <= TimeSpan.Zero
+                && await tracker.GetAsync(state.BatchId, cancellationToken).ConfigureAwait(false) is { HasUnstartedClaim: true } own
+                && own.ClaimedRevision == state.Revision)
+            {
+                Log.ResumingClaim(logger, own.BatchId, own.Version, own.ClaimedAt);
+                return await StartClaimedAsync(own, decision, cancellationToken).ConfigureAwait(false);
+            }
             Log.ClaimLost(logger, state.BatchId, state.Revision);
             return new BatchDecision(state.BatchId, Decisions.ClaimedElsewhere, Reason: $"revision {state.Revision} was claimed elsewhere or superseded");
         }
