@@ -46,13 +46,23 @@ internal sealed class CuratedBatchOutput(IObjectStore store, DateOnly batchDate,
         }
     }
 
-    /// <summary>Makes every curated object visible; returns the lines written per date.</summary>
+    /// <summary>
+    /// Finishes every curated object (its last row groups and footer) without making any visible yet: the work
+    /// before <see cref="CommitAsync"/>, which only publishes what is finished.
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        foreach (var output in _outputs.Values)
+            await output.Lines.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes (if <see cref="CompleteAsync"/> did not) and makes every curated object visible; returns the lines written per date.</summary>
     public async Task<Dictionary<DateOnly, long>> CommitAsync(CancellationToken cancellationToken)
     {
+        await CompleteAsync(cancellationToken).ConfigureAwait(false);
         var written = new Dictionary<DateOnly, long>();
         foreach (var (date, output) in _outputs)
         {
-            await output.Lines.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await output.Writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             // This batch's lines of the date are now in Parquet: a CSV copy left by the previous version would count them twice.
             await store.DeleteAsync(LakeLayout.LegacyCuratedKey(date, batchDate), cancellationToken).ConfigureAwait(false);

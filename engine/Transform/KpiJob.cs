@@ -65,8 +65,13 @@ public sealed class KpiJobInputs
     internal List<string> ItemKeys { get; }
 }
 
-/// <summary>Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.</summary>
-public sealed record KpiJobSteps(Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null);
+/// <summary>
+/// Step boundaries of a KPI job run: called after the curated lines are written, and after the KPIs are stored.
+/// <see cref="Joined"/> is called when the lines are joined and written to temporary objects, before they become
+/// the batch's curated objects: the job waits there for what it returns (a local run, for the batch before).
+/// </summary>
+public sealed record KpiJobSteps(
+    Func<CancellationToken, Task>? Transformed = null, Func<CancellationToken, Task>? Stored = null, Func<CancellationToken, Task>? Joined = null);
 
 /// <summary>
 /// The KPI job for one batch manifest: joins the batch's validated order items to its orders and to products,
@@ -122,7 +127,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
 
         var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);
-        var written = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, cancellationToken).ConfigureAwait(false);
+        var (written, waited) = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, steps?.Joined, cancellationToken).ConfigureAwait(false);
         var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
         if (steps?.Transformed is { } transformed)
             await transformed(cancellationToken).ConfigureAwait(false);
@@ -148,7 +153,8 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             snapshot.Daily.Count, snapshot.Category.Count, LakeLayout.TransformationReportKey(manifest.BatchDate, manifest.Version),
             elapsed)
         {
-            Phases = new KpiJobPhases(readOrders, joined - readOrders, computed - joined, stored - computed, elapsed - stored),
+            // The join's phase does not count the wait for the batch before (see KpiJobSteps.Joined).
+            Phases = new KpiJobPhases(readOrders, joined - readOrders - (long)waited.TotalMilliseconds, computed - joined, stored - computed, elapsed - stored),
         };
         await store.PutAsync(result.ReportKey, JsonSerializer.SerializeToUtf8Bytes(result, ReportJson.KpiJobResult), cancellationToken).ConfigureAwait(false);
         return result;
@@ -167,9 +173,11 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     /// Joins the batch's order items and hands the lines to a <see cref="CuratedBatchOutput"/> running on another
     /// task: parsing and joining on one core, writing curated objects and aggregating on the other.
     /// </summary>
-    private async Task<Dictionary<DateOnly, long>> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
-        Dictionary<string, string> categories, OrderTable orders, ILineSink? sink, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(Dictionary<DateOnly, long> Written, TimeSpan Waited)> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
+        Dictionary<string, string> categories, OrderTable orders, ILineSink? sink, IProgress<JobProgress>? progress,
+        Func<CancellationToken, Task>? joined, CancellationToken cancellationToken)
     {
+        var waited = TimeSpan.Zero;
         const int BlocksInFlight = 8;
         var channel = Channel.CreateBounded<OrderLineBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
         // Blocks go round through the pool: the join fills one, the writer drains it and hands it back, so lines cost
@@ -209,7 +217,15 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         }
         if (joinError is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(joinError);
-        return await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (joined is not null)
+        {
+            // Finished, then held: what the hook waits for sees none of them until they are committed.
+            await output.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var waiting = Stopwatch.GetTimestamp();
+            await joined(cancellationToken).ConfigureAwait(false);
+            waited = Stopwatch.GetElapsedTime(waiting);
+        }
+        return (await output.CommitAsync(cancellationToken).ConfigureAwait(false), waited);
     }
 
     private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, Dictionary<string, string> categories,

@@ -45,6 +45,9 @@ public sealed class InProcessBatchExecution(
     /// <summary>The following batches' validations, in batch order; each starts once the one before it is done.</summary>
     private readonly List<(BatchExecution Execution, Task<ValidationPhase> Phase)> _ahead = [];
 
+    /// <summary>The next batch's KPI job, started when this batch's join was done; null when none was.</summary>
+    private RunningJob? _jobAhead;
+
     /// <summary>The next batch's KPI job inputs, read while this batch's job runs; null when none are being read.</summary>
     private (BatchExecution Execution, Task<KpiJobInputs> Inputs)? _prepared;
 
@@ -54,12 +57,13 @@ public sealed class InProcessBatchExecution(
     public async Task<BatchRunResult?> RunAsync(BatchExecution execution, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
         var input = execution.Input;
-        var manifest = await BatchManifest.ReadAsync(store, input.ManifestKey, cancellationToken).ConfigureAwait(false);
-        var batch = new PendingBatch(manifest.BatchDate, manifest.Version, manifest.OrdersKeys, manifest.OrderItemsKeys,
-            manifest.OrdersKeys.Count + manifest.OrderItemsKeys.Count);
-        starting?.Invoke(batch);
+        RunningJob? running = null;
         try
         {
+            var manifest = await BatchManifest.ReadAsync(store, input.ManifestKey, cancellationToken).ConfigureAwait(false);
+            var batch = new PendingBatch(manifest.BatchDate, manifest.Version, manifest.OrdersKeys, manifest.OrderItemsKeys,
+                manifest.OrdersKeys.Count + manifest.OrderItemsKeys.Count);
+            starting?.Invoke(batch);
             var validating = ValidationOfAsync(execution, manifest, cancellationToken);
             ValidateAhead(validating, following, cancellationToken);
             var validated = await validating.ConfigureAwait(false);
@@ -76,32 +80,91 @@ public sealed class InProcessBatchExecution(
             }
             else
             {
-                var superseded = false;
-                // Transformed and stored are recorded from inside the job, as it passes them.
-                var steps = new KpiJobSteps(
-                    Transformed: async token => superseded |= !await RecordAsync(input, BatchStep.Transformed, null, token).ConfigureAwait(false),
-                    Stored: async token => superseded |= !await RecordAsync(input, BatchStep.Stored, null, token).ConfigureAwait(false));
-                var prepared = PreparedFor(execution);
-                PrepareAhead(following, cancellationToken);
-                transformation = await job.RunAsync(input.ManifestKey, progress, cancellationToken, steps, prepared).ConfigureAwait(false);
-                if (superseded)
+                running = TakeJobAhead(execution) ?? StartJob(execution, following, Task.CompletedTask, PreparedFor(execution), cancellationToken);
+                running.Progress.Attach(progress);
+                var outcome = await running.Outcome.ConfigureAwait(false);
+                if (outcome.Superseded)
+                {
+                    running.Done.TrySetResult();
                     return null;
+                }
+                transformation = outcome.Result;
             }
             await RecordAsync(input, BatchStep.Archived, null, cancellationToken).ConfigureAwait(false);
+            running?.Done.TrySetResult();
             return new BatchRunResult(batch, input.ManifestKey, validated.Outcome, transformation, validated.Elapsed, clock.GetElapsedTime(started));
         }
         catch (Exception e) when (e is InvalidDataException or ObjectNotFoundException or InvalidObjectKeyException)
         {
             // A retry cannot fix it: the batch ends here and says why (`kpi-job batches`); `kpi-job rerun` runs it again.
             await RecordAsync(input, BatchStep.Failed, e.Message, CancellationToken.None).ConfigureAwait(false);
+            running?.Done.TrySetException(e);
             await AbandonAheadAsync().ConfigureAwait(false);
             throw;
         }
-        catch
+        catch (Exception e)
         {
+            running?.Done.TrySetException(e);
             await AbandonAheadAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts a version's KPI job. When its lines are joined and written (not yet visible), it waits for
+    /// <paramref name="previousDone"/> — the batch before, whose KPIs read its dates' curated objects — and then
+    /// starts the next batch's job (<see cref="StartJobAhead"/>), so that batch joins while this one finishes.
+    /// </summary>
+    private RunningJob StartJob(BatchExecution execution, IReadOnlyList<BatchExecution> following, Task previousDone,
+        Task<KpiJobInputs>? prepared, CancellationToken cancellationToken)
+    {
+        var input = execution.Input;
+        var running = new RunningJob(execution);
+        var superseded = false;
+        // Transformed and stored are recorded from inside the job, as it passes them.
+        var steps = new KpiJobSteps(
+            Transformed: async token => superseded |= !await RecordAsync(input, BatchStep.Transformed, null, token).ConfigureAwait(false),
+            Stored: async token => superseded |= !await RecordAsync(input, BatchStep.Stored, null, token).ConfigureAwait(false),
+            Joined: async token =>
+            {
+                await previousDone.WaitAsync(token).ConfigureAwait(false);
+                StartJobAhead(following, running.Done.Task, token);
+            });
+        PrepareAhead(following, cancellationToken);
+        running.Outcome = RunAsync();
+        return running;
+
+        async Task<JobOutcome> RunAsync()
+        {
+            var result = await job.RunAsync(input.ManifestKey, running.Progress, cancellationToken, steps, prepared).ConfigureAwait(false);
+            return new JobOutcome(result, superseded);
+        }
+    }
+
+    /// <summary>This version's job when the batch before started it; the run takes it over.</summary>
+    private RunningJob? TakeJobAhead(BatchExecution execution)
+    {
+        if (_jobAhead is not { } ahead || ahead.Execution != execution)
+            return null;
+        _jobAhead = null;
+        return ahead;
+    }
+
+    /// <summary>
+    /// Starts the next batch's KPI job while this one commits, computes, stores and archives (a core idled there): only
+    /// once its validation ahead accepted it, and it commits nothing before this batch is done (see <see cref="StartJob"/>).
+    /// A run that stops abandons it before it commits: its objects are never made visible, and the batch runs again
+    /// from its validated step.
+    /// </summary>
+    private void StartJobAhead(IReadOnlyList<BatchExecution> following, Task thisDone, CancellationToken cancellationToken)
+    {
+        if (_stopped || following.Count == 0)
+            return;
+        var next = following[0];
+        if (_ahead.Find(a => a.Execution == next) is not { Phase: { IsCompletedSuccessfully: true } validating }
+            || validating.Result is not { Superseded: false, Outcome.BatchAccepted: true })
+            return;
+        _jobAhead = StartJob(next, [.. following.Skip(1)], thisDone, PreparedFor(next), cancellationToken);
     }
 
     /// <summary>The inputs read ahead for this version, if they were; the run takes them over.</summary>
@@ -211,6 +274,38 @@ public sealed class InProcessBatchExecution(
         if (_prepared is { } prepared)
             await ((Task)prepared.Inputs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _prepared = null;
+        if (_jobAhead is { } ahead)
+        {
+            // It waits for this batch, which has stopped: it fails there without committing anything.
+            await ((Task)ahead.Outcome).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        _jobAhead = null;
+    }
+
+    /// <summary>What a KPI job run returned, and whether its version was superseded while it ran.</summary>
+    private sealed record JobOutcome(KpiJobResult Result, bool Superseded);
+
+    /// <summary>A version's KPI job under way.</summary>
+    private sealed class RunningJob(BatchExecution execution)
+    {
+        public BatchExecution Execution { get; } = execution;
+
+        public Task<JobOutcome> Outcome { get; set; } = null!;
+
+        /// <summary>Completed when the version's run is over (archived, superseded, or stopped with the error).</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Its progress, shown once the run reaches the version (a job started ahead reports nothing before).</summary>
+        public DeferredProgress Progress { get; } = new();
+    }
+
+    private sealed class DeferredProgress : IProgress<JobProgress>
+    {
+        private volatile IProgress<JobProgress>? _target;
+
+        public void Attach(IProgress<JobProgress>? target) => _target = target;
+
+        public void Report(JobProgress value) => _target?.Report(value);
     }
 
     /// <summary>Records the step and pauses there when asked; false when the version was superseded (or had ended).</summary>

@@ -94,6 +94,27 @@ public sealed class KpiJobTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_JoinedStep_LinesWrittenButNoCuratedObjectVisibleUntilItReturns()
+    {
+        var manifestKey = await DayOne().WriteManifestAsync();
+        await using var store = await SqliteKpiStore.OpenInLakeAsync(_lake.Root, CancellationToken.None);
+        var job = new KpiJob(_lake.Store, store, new InProcessKpiEngine(_lake.Store), TimeProvider.System, NullLogger<KpiJob>.Instance);
+        List<string>? curatedAtStep = null;
+        var steps = new KpiJobSteps(Joined: _ =>
+        {
+            curatedAtStep = _lake.Keys().Where(key => key.StartsWith("curated/order_lines/", StringComparison.Ordinal)).ToList();
+            return Task.CompletedTask;
+        });
+
+        await job.RunAsync(manifestKey, null, CancellationToken.None, steps);
+
+        // Both dates' objects are finished in temporary files, none published.
+        Assert.Equal(2, curatedAtStep!.Count);
+        Assert.All(curatedAtStep, key => Assert.EndsWith(".partial", key, StringComparison.Ordinal));
+        Assert.Equal(2, _lake.Keys().Count(key => key.StartsWith("curated/order_lines/", StringComparison.Ordinal) && key.EndsWith(".parquet", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task RunAsync_InputsPreparedForAnotherManifest_RefusedBeforeWritingAnything()
     {
         var dayOne = await DayOne().WriteManifestAsync();
