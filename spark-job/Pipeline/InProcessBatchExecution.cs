@@ -29,8 +29,9 @@ public sealed record BatchRunResult(PendingBatch Batch, string ManifestKey, Vali
 /// While a batch is validated and its KPI job runs, the next two batches are validated ahead, one after another
 /// (validating a batch reads and writes only that batch's files, and a core would otherwise idle whenever the KPI
 /// job runs alone): as in AWS, where executions of different batches overlap, each batch's steps stay in its own
-/// order and in the tracker. KPI jobs still run one after another, in date order, since a batch recomputes dates
-/// an earlier one wrote.
+/// order and in the tracker. The next batch's products and orders are read while a batch's KPI job runs, and its job
+/// starts once this one's lines are joined; its curated objects stay unpublished until this batch is done, so KPI
+/// jobs still take effect one after another, in date order, since a batch recomputes dates an earlier one wrote.
 /// </remarks>
 public sealed class InProcessBatchExecution(
     IObjectStore store, IBatchTracker tracker, ValidateBatch validate, KpiJob job, TimeProvider clock, StepPause pause,
