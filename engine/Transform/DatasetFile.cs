@@ -67,18 +67,6 @@ internal sealed class DatasetFile : IDisposable
 
     public string Text(int canonicalIndex) => Encoding.UTF8.GetString(Field(canonicalIndex));
 
-    private char[] _chars = new char[64];
-
-    /// <summary>Looks a field up in a string-keyed dictionary without allocating a string for it.</summary>
-    public bool TryLookup<T>(int canonicalIndex, Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> lookup, out string key, out T value)
-    {
-        var field = Field(canonicalIndex);
-        if (_chars.Length < field.Length)
-            _chars = new char[field.Length * 2];
-        var length = Encoding.UTF8.GetChars(field, _chars);
-        return lookup.TryGetValue(_chars.AsSpan(0, length), out key!, out value!);
-    }
-
     /// <summary>A price or cost within the validator's bounds (<see cref="ValueBounds"/>), which is what keeps the sums from overflowing.</summary>
     public decimal Decimal(int canonicalIndex) =>
         Values.ParseAmount(Field(canonicalIndex), out var value, out _) == AmountStatus.Valid
