@@ -109,7 +109,7 @@ public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
         {
             await using var transaction = _connection.BeginTransaction(deferred: false);
             var rows = new Dictionary<string, TrackerItem?>(StringComparer.Ordinal);
-            var changed = new List<string>();
+            var changed = new HashSet<string>(StringComparer.Ordinal);
             var recorded = new List<(bool IsNew, BatchState State)>(files.Count);
             foreach (var file in files)
             {
@@ -120,8 +120,7 @@ public sealed partial class SqliteBatchTracker : IBatchTracker, IAsyncDisposable
                 {
                     item ??= rows[file.BatchId] = new TrackerItem();
                     AddFile(item, file, bucket, now);
-                    if (!changed.Contains(file.BatchId))
-                        changed.Add(file.BatchId);
+                    changed.Add(file.BatchId);
                 }
                 recorded.Add((isNew, item!.ToState(file.BatchId)));
             }
