@@ -45,11 +45,11 @@ public sealed record KpiJobPhases(
 /// <summary>What a KPI job reads before its join (<see cref="KpiJob.PrepareAsync"/>): to be handed to the run of the same manifest.</summary>
 public sealed class KpiJobInputs
 {
-    internal KpiJobInputs(string manifestKey, BatchManifest manifest, Dictionary<string, string> categories, OrderTable orders, List<string> itemKeys)
+    internal KpiJobInputs(string manifestKey, BatchManifest manifest, ProductCategories products, OrderTable orders, List<string> itemKeys)
     {
         ManifestKey = manifestKey;
         Manifest = manifest;
-        Categories = categories;
+        Products = products;
         Orders = orders;
         ItemKeys = itemKeys;
     }
@@ -58,7 +58,7 @@ public sealed class KpiJobInputs
 
     internal BatchManifest Manifest { get; }
 
-    internal Dictionary<string, string> Categories { get; }
+    internal ProductCategories Products { get; }
 
     internal OrderTable Orders { get; }
 
@@ -110,7 +110,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             if (await LocateUsableAsync(rawKey, cancellationToken).ConfigureAwait(false) is { } key)
                 itemKeys.Add(key);
         }
-        return new KpiJobInputs(manifestKey, manifest, categories, orders, itemKeys);
+        return new KpiJobInputs(manifestKey, manifest, new ProductCategories(categories), orders, itemKeys);
     }
 
     /// <param name="steps">Told as the job passes its step boundaries (the local run records them as the batch's step).</param>
@@ -122,12 +122,12 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         var inputs = await (prepared ?? PrepareAsync(manifestKey, cancellationToken)).ConfigureAwait(false);
         if (inputs.ManifestKey != manifestKey)
             throw new ArgumentException($"The inputs given were read for {inputs.ManifestKey}, not {manifestKey}.", nameof(prepared));
-        var (manifest, categories, orders, itemKeys) = (inputs.Manifest, inputs.Categories, inputs.Orders, inputs.ItemKeys);
+        var (manifest, products, orders, itemKeys) = (inputs.Manifest, inputs.Products, inputs.Orders, inputs.ItemKeys);
         LogStarting(manifest.BatchId, manifest.Version, engine.Name);
 
         var readOrders = stopwatch.ElapsedMilliseconds;
         var sink = engine.CreateSink(manifest.BatchId);
-        var (written, waited) = await WriteCuratedLinesAsync(manifest, itemKeys, categories, orders, sink, progress, steps?.Joined, cancellationToken).ConfigureAwait(false);
+        var (written, waited) = await WriteCuratedLinesAsync(manifest, itemKeys, products, orders, sink, progress, steps?.Joined, cancellationToken).ConfigureAwait(false);
         var touched = await RemoveStaleDatesAsync(manifest.BatchDate, written, cancellationToken).ConfigureAwait(false);
         if (steps?.Transformed is { } transformed)
             await transformed(cancellationToken).ConfigureAwait(false);
@@ -174,7 +174,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
     /// task: parsing and joining on one core, writing curated objects and aggregating on the other.
     /// </summary>
     private async Task<(Dictionary<DateOnly, long> Written, TimeSpan Waited)> WriteCuratedLinesAsync(BatchManifest manifest, List<string> itemKeys,
-        Dictionary<string, string> categories, OrderTable orders, ILineSink? sink, IProgress<JobProgress>? progress,
+        ProductCategories products, OrderTable orders, ILineSink? sink, IProgress<JobProgress>? progress,
         Func<CancellationToken, Task>? joined, CancellationToken cancellationToken)
     {
         var waited = TimeSpan.Zero;
@@ -200,7 +200,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         Exception? joinError = null;
         try
         {
-            await JoinAsync(manifest, itemKeys, categories, orders, channel.Writer, progress, stop.Token).ConfigureAwait(false);
+            await JoinAsync(manifest, itemKeys, products, orders, channel.Writer, progress, stop.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -228,7 +228,7 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
         return (await output.CommitAsync(cancellationToken).ConfigureAwait(false), waited);
     }
 
-    private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, Dictionary<string, string> categories,
+    private async Task JoinAsync(BatchManifest manifest, List<string> itemKeys, ProductCategories products,
         OrderTable orders, ChannelWriter<OrderLineBlock> lines,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
@@ -246,7 +246,6 @@ public sealed partial class KpiJob(IObjectStore store, IKpiStore kpiStore, IKpiE
             itemId = schema.IndexOf("id"), quantity = schema.IndexOf("quantity"), status = schema.IndexOf("status"),
             returnedAt = schema.IndexOf("returned_at");
         var rowKey = new StringBuilder();
-        var products = new ProductCategories(categories);
         var batchId = Encoding.UTF8.GetBytes(manifest.BatchId);
         var lineKey = new byte[64];
         var block = OrderLineBlockPool.Rent(BlockLines);
