@@ -52,17 +52,12 @@ public sealed class KpiAggregator : IDisposable
             var state = State(date);
             if (!state.LineKeys.Add(LineKey.Of(block.LineKey[index])))
                 return false;
-            if (block.Keys is { } keys)
-            {
-                // Joined lines come with their ids parsed and their category numbered: nothing to parse or compare.
-                var joined = new LineFacts(Id(keys.OrderNumber[index], block.OrderId, index), Id(keys.UserNumber[index], block.UserId, index),
-                    default, block.Quantity[index], block.SalePrice[index]);
-                AddCounted(state, block.Returned[index], state.Category(keys.Categories, keys.Category[index]), joined);
-                return true;
-            }
-            var facts = new LineFacts(IdKey.From(block.OrderId[index]), IdKey.From(block.UserId[index]),
+            // Joined lines come with their ids parsed and their category numbered: nothing to parse or compare.
+            var keys = block.Keys;
+            var facts = new LineFacts(Id(keys?.OrderNumber[index], block.OrderId, index), Id(keys?.UserNumber[index], block.UserId, index),
                 default, block.Quantity[index], block.SalePrice[index]);
-            AddCounted(state, block.Returned[index], state.Category(block.Category[index]), facts);
+            var category = keys is null ? state.Category(block.Category[index]) : state.Category(keys.Categories, keys.Category[index]);
+            AddCounted(state, block.Returned[index], category, facts);
             return true;
         }
         catch (OverflowException e)
@@ -71,9 +66,9 @@ public sealed class KpiAggregator : IDisposable
         }
     }
 
-    /// <summary>An id the join parsed: its number, or where it is not one, its text.</summary>
-    private static IdKey Id(long number, Utf8Column text, int index) =>
-        number != OrderLineBlock.JoinKeys.Text ? new(number, null) : IdKey.From(text[index]);
+    /// <summary>An id as the join parsed it (its number, or where it is not one, its text); without the join's number, from its text.</summary>
+    private static IdKey Id(long? joined, Utf8Column text, int index) =>
+        joined is { } number && number != OrderLineBlock.JoinKeys.Text ? new(number, null) : IdKey.From(text[index]);
 
     /// <summary>True when a line counted here has the key of a line counted in <paramref name="other"/> on the same date.</summary>
     internal bool SharesLinesWith(KpiAggregator other)
