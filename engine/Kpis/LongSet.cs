@@ -61,8 +61,8 @@ internal sealed class LongSet : IDisposable
             Flush();
             return _small.TryAdd((uint)value);
         }
-        ref var word = ref _window![(int)(value & ((1 << ChunkBits) - 1)) >> 6];
-        var bit = 1UL << (int)(value & 63);
+        ref var word = ref WindowWord(value);
+        var bit = WindowBit(value);
         if ((word & bit) != 0)
             return false;
         word |= bit;
@@ -94,6 +94,10 @@ internal sealed class LongSet : IDisposable
         }
     }
 
+    private ref ulong WindowWord(long value) => ref _window![(int)(value & ((1 << ChunkBits) - 1)) >> 6];
+
+    private static ulong WindowBit(long value) => 1UL << (int)(value & 63);
+
     /// <summary>The native bitmap changed other than through this set's adds: the managed chunk no longer mirrors it.</summary>
     private void CloseWindow() => _windowChunk = -1;
 
@@ -117,7 +121,7 @@ internal sealed class LongSet : IDisposable
             return;
         }
         if (value >> ChunkBits == _windowChunk && _windowUsable)
-            _window![(int)(value & ((1 << ChunkBits) - 1)) >> 6] |= 1UL << (int)(value & 63);
+            WindowWord(value) |= WindowBit(value);
         Pend((uint)value);
     }
 
