@@ -43,16 +43,25 @@ public sealed class InProcessBatchExecution(
     /// </summary>
     private const int ValidatedAhead = 2;
 
+    /// <summary>
+    /// Guards what the run and the jobs started ahead share: a batch's job starts the next one from its join, on the
+    /// thread pool, while the run may already be reading that next batch's manifest.
+    /// </summary>
+    private readonly Lock _gate = new();
+
     /// <summary>The following batches' validations, in batch order; each starts once the one before it is done.</summary>
     private readonly List<(BatchExecution Execution, Task<ValidationPhase> Phase)> _ahead = [];
 
-    /// <summary>The next batch's KPI job, started when this batch's join was done; null when none was.</summary>
-    private RunningJob? _jobAhead;
+    /// <summary>
+    /// KPI jobs started ahead, by version, until the run takes each over. A job started ahead starts the one after it
+    /// at its own join, which can come before the run has taken it: one slot for both would lose the first.
+    /// </summary>
+    private readonly Dictionary<BatchExecution, RunningJob> _jobsAhead = [];
 
-    /// <summary>The next batch's KPI job inputs, read while this batch's job runs; null when none are being read.</summary>
-    private (BatchExecution Execution, Task<KpiJobInputs> Inputs)? _prepared;
+    /// <summary>KPI job inputs read ahead, by version, until that version's job takes them.</summary>
+    private readonly Dictionary<BatchExecution, Task<KpiJobInputs>> _prepared = [];
 
-    /// <summary>Set when the run stops: no further validation ahead starts.</summary>
+    /// <summary>Set (under <see cref="_gate"/>) when the run stops: nothing further starts ahead.</summary>
     private volatile bool _stopped;
 
     public async Task<BatchRunResult?> RunAsync(BatchExecution execution, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
@@ -68,10 +77,15 @@ public sealed class InProcessBatchExecution(
             var validating = ValidationOfAsync(execution, manifest, cancellationToken);
             ValidateAhead(validating, following, cancellationToken);
             var validated = await validating.ConfigureAwait(false);
-            if (validated.Superseded)
-                return null;
-            if (!validated.Outcome.BatchAccepted)
-                return new BatchRunResult(batch, input.ManifestKey, validated.Outcome, null, validated.Elapsed, TimeSpan.Zero);
+            running = TakeJobAhead(execution);
+            if (validated.Superseded || !validated.Outcome.BatchAccepted)
+            {
+                // A job started ahead of this batch waited for the same validation, and ends without running.
+                if (running is not null)
+                    await running.Outcome.ConfigureAwait(false);
+                running?.Done.TrySetResult();
+                return validated.Superseded ? null : new BatchRunResult(batch, input.ManifestKey, validated.Outcome, null, validated.Elapsed, TimeSpan.Zero);
+            }
 
             var started = clock.GetTimestamp();
             KpiJobResult transformation;
@@ -81,7 +95,7 @@ public sealed class InProcessBatchExecution(
             }
             else
             {
-                running = TakeJobAhead(execution) ?? StartJob(execution, following, Task.CompletedTask, PreparedFor(execution), cancellationToken);
+                running ??= StartJob(execution, following, Task.CompletedTask, null, PreparedFor(execution), cancellationToken);
                 running.Progress.Attach(progress);
                 var outcome = await running.Outcome.ConfigureAwait(false);
                 if (outcome.Superseded)
@@ -89,7 +103,7 @@ public sealed class InProcessBatchExecution(
                     running.Done.TrySetResult();
                     return null;
                 }
-                transformation = outcome.Result;
+                transformation = outcome.Result!;
             }
             await RecordAsync(input, BatchStep.Archived, null, cancellationToken).ConfigureAwait(false);
             running?.Done.TrySetResult();
@@ -100,13 +114,13 @@ public sealed class InProcessBatchExecution(
             // A retry cannot fix it: the batch ends here and says why (`kpi-job batches`); `kpi-job rerun` runs it again.
             await RecordAsync(input, BatchStep.Failed, e.Message, CancellationToken.None).ConfigureAwait(false);
             running?.Done.TrySetException(e);
-            await AbandonAheadAsync().ConfigureAwait(false);
+            await AbandonAheadAsync(e).ConfigureAwait(false);
             throw;
         }
         catch (Exception e)
         {
             running?.Done.TrySetException(e);
-            await AbandonAheadAsync().ConfigureAwait(false);
+            await AbandonAheadAsync(e).ConfigureAwait(false);
             throw;
         }
     }
@@ -116,8 +130,9 @@ public sealed class InProcessBatchExecution(
     /// <paramref name="previousDone"/> — the batch before, whose KPIs read its dates' curated objects — and then
     /// starts the next batch's job (<see cref="StartJobAhead"/>), so that batch joins while this one finishes.
     /// </summary>
+    /// <param name="validation">For a job started ahead, its version's validation: it runs once that accepted it.</param>
     private RunningJob StartJob(BatchExecution execution, IReadOnlyList<BatchExecution> following, Task previousDone,
-        Task<KpiJobInputs>? prepared, CancellationToken cancellationToken)
+        Task<ValidationPhase>? validation, Task<KpiJobInputs>? prepared, CancellationToken cancellationToken)
     {
         var input = execution.Input;
         var running = new RunningJob(execution);
@@ -132,11 +147,14 @@ public sealed class InProcessBatchExecution(
                 StartJobAhead(following, running.Done.Task, token);
             });
         PrepareAhead(following, cancellationToken);
-        running.Outcome = RunAsync();
+        // On the thread pool: a job started ahead is registered under the lock, and must not run its first steps there.
+        running.Outcome = Task.Run(RunAsync, cancellationToken);
         return running;
 
         async Task<JobOutcome> RunAsync()
         {
+            if (validation is not null && await validation.ConfigureAwait(false) is not { Superseded: false, Outcome.BatchAccepted: true })
+                return new JobOutcome(null, Superseded: true);
             var result = await job.RunAsync(input.ManifestKey, running.Progress, cancellationToken, steps, prepared).ConfigureAwait(false);
             return new JobOutcome(result, superseded);
         }
@@ -145,36 +163,35 @@ public sealed class InProcessBatchExecution(
     /// <summary>This version's job when the batch before started it; the run takes it over.</summary>
     private RunningJob? TakeJobAhead(BatchExecution execution)
     {
-        if (_jobAhead is not { } ahead || ahead.Execution != execution)
-            return null;
-        _jobAhead = null;
-        return ahead;
+        lock (_gate)
+            return _jobsAhead.Remove(execution, out var ahead) ? ahead : null;
     }
 
     /// <summary>
-    /// Starts the next batch's KPI job while this one commits, computes, stores and archives (a core idled there): only
-    /// once its validation ahead accepted it, and it commits nothing before this batch is done (see <see cref="StartJob"/>).
-    /// A run that stops abandons it before it commits: its objects are never made visible, and the batch runs again
-    /// from its validated step.
+    /// Starts the next batch's KPI job while this one commits, computes, stores and archives (a core idled there): it
+    /// runs once its validation ahead (finished or still going) accepted it, and it commits nothing before this batch is
+    /// done (see <see cref="StartJob"/>). A run that stops abandons it before it commits: its objects are never made
+    /// visible, and the batch runs again from its validated step.
     /// </summary>
     private void StartJobAhead(IReadOnlyList<BatchExecution> following, Task thisDone, CancellationToken cancellationToken)
     {
-        if (_stopped || following.Count == 0)
+        if (following.Count == 0)
             return;
         var next = following[0];
-        if (_ahead.Find(a => a.Execution == next) is not { Phase: { IsCompletedSuccessfully: true } validating }
-            || validating.Result is not { Superseded: false, Outcome.BatchAccepted: true })
-            return;
-        _jobAhead = StartJob(next, [.. following.Skip(1)], thisDone, PreparedFor(next), cancellationToken);
+        // Under the lock, so that a run stopping now either sees the job (and waits for it) or it never starts.
+        lock (_gate)
+        {
+            if (_stopped || _ahead.Find(a => a.Execution == next) is not { Phase: { } validating })
+                return;
+            _jobsAhead.Add(next, StartJob(next, [.. following.Skip(1)], thisDone, validating, PreparedFor(next), cancellationToken));
+        }
     }
 
     /// <summary>The inputs read ahead for this version, if they were; the run takes them over.</summary>
     private Task<KpiJobInputs>? PreparedFor(BatchExecution execution)
     {
-        if (_prepared is not { } prepared || prepared.Execution != execution)
-            return null;
-        _prepared = null;
-        return prepared.Inputs;
+        lock (_gate)
+            return _prepared.Remove(execution, out var inputs) ? inputs : null;
     }
 
     /// <summary>
@@ -185,16 +202,21 @@ public sealed class InProcessBatchExecution(
     /// </summary>
     private void PrepareAhead(IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
-        if (following.Count == 0 || _ahead.Find(a => a.Execution == following[0]) is not { Phase: { } validating } || _stopped)
+        if (following.Count == 0)
             return;
         var next = following[0];
-        _prepared = (next, Task.Run(async () =>
+        lock (_gate)
         {
-            var validated = await validating.ConfigureAwait(false);
-            if (_stopped || validated.Superseded || !validated.Outcome.BatchAccepted)
-                throw new OperationCanceledException("The batch's KPI job will not run in this run.");
-            return await job.PrepareAsync(next.Input.ManifestKey, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken));
+            if (_stopped || _prepared.ContainsKey(next) || _ahead.Find(a => a.Execution == next) is not { Phase: { } validating })
+                return;
+            _prepared.Add(next, Task.Run(async () =>
+            {
+                var validated = await validating.ConfigureAwait(false);
+                if (_stopped || validated.Superseded || !validated.Outcome.BatchAccepted)
+                    throw new OperationCanceledException("The batch's KPI job will not run in this run.");
+                return await job.PrepareAsync(next.Input.ManifestKey, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken));
+        }
     }
 
     /// <summary>What validating a version decided (or what an earlier run's validation decided), and how long it took.</summary>
@@ -203,12 +225,15 @@ public sealed class InProcessBatchExecution(
     /// <summary>The version's validation: the one started ahead of it, or done now.</summary>
     private Task<ValidationPhase> ValidationOfAsync(BatchExecution execution, BatchManifest manifest, CancellationToken cancellationToken)
     {
-        var ahead = _ahead.FindIndex(a => a.Execution == execution);
-        if (ahead >= 0)
+        lock (_gate)
         {
-            var phase = _ahead[ahead].Phase;
-            _ahead.RemoveAt(ahead);
-            return phase;
+            var ahead = _ahead.FindIndex(a => a.Execution == execution);
+            if (ahead >= 0)
+            {
+                var phase = _ahead[ahead].Phase;
+                _ahead.RemoveAt(ahead);
+                return phase;
+            }
         }
         return ValidateAsync(execution, manifest, cancellationToken);
     }
@@ -223,9 +248,10 @@ public sealed class InProcessBatchExecution(
     /// </remarks>
     private void ValidateAhead(Task<ValidationPhase> validating, IReadOnlyList<BatchExecution> following, CancellationToken cancellationToken)
     {
+        using var scope = _gate.EnterScope();
         foreach (var next in following.Take(ValidatedAhead))
         {
-            if (next.From != BatchStep.Claimed || _ahead.Exists(a => a.Execution == next))
+            if (_stopped || next.From != BatchStep.Claimed || _ahead.Exists(a => a.Execution == next))
                 continue;
             Task before = _ahead.Count > 0 ? _ahead[^1].Phase : pause.Enabled ? validating : Task.CompletedTask;
             _ahead.Add((next, Task.Run(async () =>
@@ -260,31 +286,34 @@ public sealed class InProcessBatchExecution(
     }
 
     /// <summary>
-    /// The run stops here: starts no further validation and waits for the one running, if any, so nothing is left
-    /// running. Whatever it did is recorded in the tracker, and the next run goes on from there.
+    /// The run stops here: starts nothing further ahead and waits for what runs ahead (validations, inputs read, jobs
+    /// started ahead), so nothing is left running. Whatever they did is recorded in the tracker, and the next run goes
+    /// on from there.
     /// </summary>
-    private async Task AbandonAheadAsync()
+    private async Task AbandonAheadAsync(Exception stoppedBy)
     {
-        _stopped = true;
-        foreach (var (_, phase) in _ahead)
+        List<Task> pending;
+        lock (_gate)
         {
-            // The error that stopped the run is the one to report; these batches are validated again when the run resumes.
-            await ((Task)phase).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _stopped = true;
+            pending = [.. _ahead.Select(a => (Task)a.Phase), .. _prepared.Values, .. _jobsAhead.Values.Select(j => (Task)j.Outcome)];
+            // A job started ahead that waits at its join for the batch before it fails there, publishing nothing, and
+            // so does any job it started (that batch will not be done in this run now). One whose batch before was
+            // done runs to its end, as the batch would have had the run taken it over; the next run archives it.
+            foreach (var ahead in _jobsAhead.Values)
+                ahead.Done.TrySetException(stoppedBy);
+            _ahead.Clear();
+            _prepared.Clear();
+            _jobsAhead.Clear();
         }
-        _ahead.Clear();
-        if (_prepared is { } prepared)
-            await ((Task)prepared.Inputs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _prepared = null;
-        if (_jobAhead is { } ahead)
-        {
-            // It waits for this batch, which has stopped: it fails there without committing anything.
-            await ((Task)ahead.Outcome).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        _jobAhead = null;
+        // The error that stopped the run is the one to report; these batches run again when the run resumes.
+        foreach (var task in pending)
+            await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>What a KPI job run returned, and whether its version was superseded while it ran.</summary>
-    private sealed record JobOutcome(KpiJobResult Result, bool Superseded);
+    /// <param name="Result">Null when the job did not run: its version was superseded or rejected before it began.</param>
+    private sealed record JobOutcome(KpiJobResult? Result, bool Superseded);
 
     /// <summary>A version's KPI job under way.</summary>
     private sealed class RunningJob(BatchExecution execution)
