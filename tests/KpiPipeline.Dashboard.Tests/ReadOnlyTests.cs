@@ -49,6 +49,26 @@ public sealed class ReadOnlyTests(DashboardFixture fixture)
         Assert.Equal(before, DashboardFixture.Listing(lake.Root));
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Serve_Signal_IsHandledByTheCommandLineAlone_AndExitsZero(string signal)
+    {
+        using var lake = new TempLake();
+        // Verbose: the host's console lifetime, were it installed, would say so on start and on the signal.
+        await using var serve = await ServeProcess.StartAsync("--lake", lake.Root, "--verbose");
+        using (var http = new HttpClient { BaseAddress = serve.Url })
+            Assert.Contains("\"daily\": []", await http.GetStringAsync(new Uri("api/daily?from=2024-03-01&to=2024-03-31", UriKind.Relative)), StringComparison.Ordinal);
+
+        var exitCode = await serve.SignalAndWaitAsync(signal);
+
+        Assert.Equal(0, exitCode);
+        var log = await serve.StandardErrorAsync;
+        Assert.Contains("Request finished", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Application is shutting down", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Press Ctrl+C", log, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_MissingLake_ExitsTwoWithOneLine()
     {
