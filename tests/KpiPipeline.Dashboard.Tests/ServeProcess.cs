@@ -24,9 +24,12 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(params string[] arguments)
     {
-        var command = KpiJobProcess.Command;
+        // As from a terminal, Ctrl+C's signal at its default action: a test run started in the background (nohup, `&`
+        // in a script) has SIGINT ignored, every child inherits that, and the runtime rightly leaves an ignored SIGINT
+        // ignored. env(1) execs the command in its place, so the process id is the server's.
+        string[] command = ["env", "--default-signal=INT", .. KpiJobProcess.Command, "serve", "--port", "0", .. arguments];
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Find() };
-        foreach (var argument in command.Skip(1).Concat(["serve", "--port", "0", .. arguments]))
+        foreach (var argument in command.Skip(1))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
