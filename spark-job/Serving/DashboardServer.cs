@@ -73,8 +73,8 @@ internal static class DashboardServer
 
     /// <summary>
     /// The command line owns Ctrl+C and SIGTERM: its token ends <see cref="RunAsync"/>, which stops the server. The
-    /// host's default console lifetime would handle the same signals on the same thread, a second handler racing the
-    /// first one through shutdown (a serve process once outlived a SIGINT by 30 s in CI).
+    /// host's default console lifetime would handle the same signals on the same thread, a second handler starting a
+    /// second shutdown alongside the first.
     /// </summary>
     private sealed class CommandLineLifetime : IHostLifetime
     {
