@@ -135,7 +135,7 @@ public sealed class InProcessBatchExecution(
         Task<ValidationPhase>? validation, Task<KpiJobInputs>? prepared, CancellationToken cancellationToken)
     {
         var input = execution.Input;
-        var running = new RunningJob(execution);
+        var running = new RunningJob();
         var superseded = false;
         // Transformed and stored are recorded from inside the job, as it passes them.
         var steps = new KpiJobSteps(
@@ -181,7 +181,7 @@ public sealed class InProcessBatchExecution(
         // Under the lock, so that a run stopping now either sees the job (and waits for it) or it never starts.
         lock (_gate)
         {
-            if (_stopped || _ahead.Find(a => a.Execution == next) is not { Phase: { } validating })
+            if (_stopped || ValidationAhead(next) is not { } validating)
                 return;
             _jobsAhead.Add(next, StartJob(next, [.. following.Skip(1)], thisDone, validating, PreparedFor(next), cancellationToken));
         }
@@ -207,7 +207,7 @@ public sealed class InProcessBatchExecution(
         var next = following[0];
         lock (_gate)
         {
-            if (_stopped || _prepared.ContainsKey(next) || _ahead.Find(a => a.Execution == next) is not { Phase: { } validating })
+            if (_stopped || _prepared.ContainsKey(next) || ValidationAhead(next) is not { } validating)
                 return;
             _prepared.Add(next, Task.Run(async () =>
             {
@@ -218,6 +218,9 @@ public sealed class InProcessBatchExecution(
             }, cancellationToken));
         }
     }
+
+    /// <summary>The version's validation started ahead, if one was (the caller holds <see cref="_gate"/>).</summary>
+    private Task<ValidationPhase>? ValidationAhead(BatchExecution execution) => _ahead.Find(a => a.Execution == execution).Phase;
 
     /// <summary>What validating a version decided (or what an earlier run's validation decided), and how long it took.</summary>
     private sealed record ValidationPhase(ValidationOutcome Outcome, TimeSpan Elapsed, bool Superseded);
@@ -251,7 +254,7 @@ public sealed class InProcessBatchExecution(
         using var scope = _gate.EnterScope();
         foreach (var next in following.Take(ValidatedAhead))
         {
-            if (_stopped || next.From != BatchStep.Claimed || _ahead.Exists(a => a.Execution == next))
+            if (_stopped || next.From != BatchStep.Claimed || ValidationAhead(next) is not null)
                 continue;
             Task before = _ahead.Count > 0 ? _ahead[^1].Phase : pause.Enabled ? validating : Task.CompletedTask;
             _ahead.Add((next, Task.Run(async () =>
@@ -316,10 +319,8 @@ public sealed class InProcessBatchExecution(
     private sealed record JobOutcome(KpiJobResult? Result, bool Superseded);
 
     /// <summary>A version's KPI job under way.</summary>
-    private sealed class RunningJob(BatchExecution execution)
+    private sealed class RunningJob
     {
-        public BatchExecution Execution { get; } = execution;
-
         public Task<JobOutcome> Outcome { get; set; } = null!;
 
         /// <summary>Completed when the version's run is over (archived, superseded, or stopped with the error).</summary>
